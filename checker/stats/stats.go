@@ -1,0 +1,68 @@
+// Package stats is Jepsen's always-on :stats checker: ok, fail and info
+// counts over client completions, in total and per function. It is valid
+// only if every function succeeded at least once.
+package stats
+
+import (
+	"olympos.io/encoding/edn"
+
+	"github.com/glomers/glomers/checker"
+	"github.com/glomers/glomers/history"
+)
+
+// Counts are the completion counts of a set of operations.
+type Counts struct {
+	Valid     checker.Validity `edn:"valid?" json:"valid"`
+	Count     int              `edn:"count" json:"count"`
+	OKCount   int              `edn:"ok-count" json:"ok-count"`
+	FailCount int              `edn:"fail-count" json:"fail-count"`
+	InfoCount int              `edn:"info-count" json:"info-count"`
+}
+
+// Result is the :stats result.
+type Result struct {
+	Counts
+	ByF map[edn.Keyword]Counts `edn:"by-f" json:"by-f"`
+}
+
+// Validity returns the verdict.
+func (r Result) Validity() checker.Validity { return r.Valid }
+
+// Check counts the client completions of h, skipping functions in ignore
+// (kafka ignores :crash).
+func Check(h []history.Op, ignore ...history.Keyword) Result {
+	skip := map[history.Keyword]bool{}
+	for _, f := range ignore {
+		skip[f] = true
+	}
+	r := Result{ByF: map[edn.Keyword]Counts{}}
+	for _, op := range h {
+		if op.Type == history.Invoke || !op.IsClient() || skip[op.F] {
+			continue
+		}
+		c := r.ByF[op.F]
+		c.add(op.Type)
+		r.ByF[op.F] = c
+		r.add(op.Type)
+	}
+	var vs []checker.Validity
+	for f, c := range r.ByF {
+		c.Valid = checker.Of(c.OKCount > 0)
+		r.ByF[f] = c
+		vs = append(vs, c.Valid)
+	}
+	r.Valid = checker.Merge(vs...)
+	return r
+}
+
+func (c *Counts) add(t history.Type) {
+	c.Count++
+	switch t {
+	case history.OK:
+		c.OKCount++
+	case history.Fail:
+		c.FailCount++
+	case history.Info:
+		c.InfoCount++
+	}
+}

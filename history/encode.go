@@ -1,0 +1,104 @@
+package history
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"olympos.io/encoding/edn"
+)
+
+// WriteEDN writes h as history.edn: one EDN map per line.
+func WriteEDN(w io.Writer, h []Op) error {
+	bw := bufio.NewWriter(w)
+	for _, op := range h {
+		b, err := edn.Marshal(op)
+		if err != nil {
+			return fmt.Errorf("encode op %d as EDN: %w", op.Index, err)
+		}
+		bw.Write(b)
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// WriteJSON writes h as a JSON array with one op per line.
+func WriteJSON(w io.Writer, h []Op) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("[")
+	for i, op := range h {
+		b, err := json.Marshal(op)
+		if err != nil {
+			return fmt.Errorf("encode op %d as JSON: %w", op.Index, err)
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+		bw.Write(b)
+	}
+	bw.WriteString("\n]\n")
+	return bw.Flush()
+}
+
+// WriteText writes h as history.txt: one tab-separated line per op,
+// process, type, f and value printed readably, then the error, if any,
+// printed for people (strings without quotes).
+func WriteText(w io.Writer, h []Op) error {
+	bw := bufio.NewWriter(w)
+	for _, op := range h {
+		bw.WriteString(TextLine(op))
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// TextLine formats one op as history.txt and jepsen.log print it.
+func TextLine(op Op) string {
+	cols := []string{op.Process.String(), ":" + string(op.Type), ":" + string(op.F), Readable(op.Value)}
+	if op.Error != nil {
+		cols = append(cols, Plain(op.Error))
+	}
+	return strings.Join(cols, "\t")
+}
+
+// Readable prints v as EDN.
+func Readable(v any) string {
+	b, err := edn.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return string(b)
+}
+
+// Plain prints v as Clojure's str does: like EDN, but strings inside lose
+// their quotes.
+func Plain(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case Keyword:
+		return ":" + string(x)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = Plain(e)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case map[Keyword]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, string(k))
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = ":" + k + " " + Plain(x[Keyword(k)])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return Readable(v)
+}

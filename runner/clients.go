@@ -1,0 +1,294 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/glomers/glomers/client"
+	"github.com/glomers/glomers/generator"
+	"github.com/glomers/glomers/history"
+	"github.com/glomers/glomers/message"
+	"github.com/glomers/glomers/network"
+)
+
+// recorder appends ops to the history with dense indices.
+type recorder struct {
+	mu      sync.Mutex
+	now     func() time.Duration
+	log     *logger
+	history []history.Op
+	counts  map[history.Type]int
+}
+
+func newRecorder(now func() time.Duration, log *logger) *recorder {
+	return &recorder{now: now, log: log, counts: map[history.Type]int{}}
+}
+
+// add records op. Invocations keep the time they were scheduled for;
+// completions are stamped now.
+func (r *recorder) add(op history.Op) history.Op {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if op.Type != history.Invoke || op.Time == 0 {
+		op.Time = int64(r.now())
+	}
+	op.Index = len(r.history)
+	r.history = append(r.history, op)
+	r.counts[op.Type]++
+	thread := "jepsen worker nemesis"
+	if op.IsClient() {
+		thread = fmt.Sprintf("jepsen worker %d", op.Process)
+	}
+	r.log.fileOnly(thread, "%s", history.TextLine(op))
+	return op
+}
+
+func (r *recorder) ops() []history.Op {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]history.Op(nil), r.history...)
+}
+
+func (r *recorder) count(t history.Type) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.counts[t]
+}
+
+// worker is one client thread: it keeps a process id, which changes after
+// an indeterminate completion, and talks to one node.
+type worker struct {
+	thread  int
+	process history.Process
+	node    string
+	client  *client.Client
+}
+
+func (t *test) newWorkers() []*worker {
+	ws := make([]*worker, t.cfg.Concurrency)
+	for i := range ws {
+		ws[i] = &worker{thread: i, process: history.Process(i), node: t.cfg.Nodes[i%len(t.cfg.Nodes)]}
+	}
+	return ws
+}
+
+// perform invokes op on w's node and records the invocation and completion.
+func (t *test) perform(w *worker, op history.Op) {
+	op.Process = w.process
+	op.Type = history.Invoke
+	inv := t.rec.add(op)
+	if w.client == nil {
+		w.client = t.newClient()
+	}
+	done := t.invoke(w, inv)
+	done.Index, done.Time = 0, 0
+	t.rec.add(done)
+	if done.Type == history.Info {
+		w.process += history.Process(t.cfg.Concurrency)
+		if !t.cfg.Workload.ReusableClient {
+			w.client.Close()
+			w.client = nil
+		}
+	}
+}
+
+func (t *test) invoke(w *worker, op history.Op) history.Op {
+	wl := t.cfg.Workload
+	c := w.client
+	call := func(ctx context.Context, body message.Body) (message.Body, error) {
+		reply, err := c.Call(ctx, w.node, body, client.DefaultTimeout)
+		if err != nil {
+			return reply, err
+		}
+		if s, ok := wl.ReplySchemas[body.Type()]; ok {
+			if err := s.Validate(w.node, body, reply); err != nil {
+				return reply, err
+			}
+		}
+		return reply, nil
+	}
+	done, err := wl.Invoke(t.ctx, call, op)
+	var malformed *client.MalformedReplyError
+	switch {
+	case err == nil:
+		return done
+	case wl.NoErrorMapping, errors.As(err, &malformed):
+		return client.Indeterminate(op, err)
+	}
+	return client.Complete(op, err, wl.Idempotent[op.F])
+}
+
+// mainPhase hands out the workload's operations to free workers at the
+// staggered rate until the time limit.
+func (t *test) mainPhase(rng *rand.Rand) {
+	limit := t.cfg.TimeLimit
+	if t.cfg.Rate <= 0 {
+		t.sleep(limit)
+		return
+	}
+	gen := t.cfg.Workload.Generator(t.opts)
+	stagger := generator.NewStagger(t.cfg.Rate, rng)
+	cutoff := t.drv.Now() + limit
+	workers := t.newWorkers()
+	free := make(chan int, len(workers))
+	work := make([]chan history.Op, len(workers))
+	var wg sync.WaitGroup
+	for i, w := range workers {
+		work[i] = make(chan history.Op, 1)
+		free <- i
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for op := range work[i] {
+				t.perform(w, op)
+				free <- i
+			}
+		}()
+	}
+	defer func() {
+		for _, ch := range work {
+			close(ch)
+		}
+		wg.Wait()
+		for _, w := range workers {
+			if w.client != nil {
+				w.client.Close()
+			}
+		}
+	}()
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		var th int
+		select {
+		case th = <-free:
+		case <-deadline.C:
+			return
+		case <-t.ctx.Done():
+			return
+		}
+		slot := stagger.Slot(t.drv.Now())
+		if slot >= cutoff || !t.sleep(slot-t.drv.Now()) {
+			return
+		}
+		op, ok := gen.Next(th)
+		if !ok {
+			return
+		}
+		op.Time = int64(slot)
+		work[th] <- op
+	}
+}
+
+// finalPhase heals the network, waits for recovery, then runs each
+// thread's final operations.
+func (t *test) finalPhase() {
+	t.drv.Heal()
+	t.log.info("Waiting for recovery...")
+	if !t.sleep(RecoveryWait) {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, w := range t.newWorkers() {
+		ops := t.cfg.Workload.Final(t.opts, w.thread)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, op := range ops {
+				if t.ctx.Err() != nil {
+					return
+				}
+				t.perform(w, op)
+			}
+			if w.client != nil {
+				w.client.Close()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// sleep waits d unless the test is stopped first, and reports whether it
+// slept the whole time.
+func (t *test) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return t.ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-t.ctx.Done():
+		return false
+	}
+}
+
+// showProgress prints a live status line until the returned function is
+// called.
+func (t *test) showProgress() (stop func()) {
+	if !t.cfg.Progress || t.cfg.Console == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				t.log.raw("\r\033[K")
+				return
+			case <-tick.C:
+				t.log.raw("\r\033[K[%5.1fs / %s] ops %d  ok %d  fail %d  info %d",
+					t.drv.Now().Seconds(), t.cfg.TimeLimit, t.rec.count(history.Invoke),
+					t.rec.count(history.OK), t.rec.count(history.Fail), t.rec.count(history.Info))
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func writeJournal(w io.Writer, events []network.Event) error {
+	enc := json.NewEncoder(w)
+	for _, e := range events {
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// testRecord is what test.json keeps of a run's configuration.
+func testRecord(cfg Config) map[string]any {
+	return map[string]any{
+		"name":               cfg.Workload.Name,
+		"argv":               cfg.Argv,
+		"seed":               cfg.Seed,
+		"bin":                cfg.Bin,
+		"args":               cfg.Args,
+		"nodes":              cfg.Nodes,
+		"concurrency":        cfg.Concurrency,
+		"rate":               cfg.Rate,
+		"time-limit":         cfg.TimeLimit.Seconds(),
+		"latency":            cfg.Latency.Mean.Milliseconds(),
+		"latency-dist":       cfg.Latency.Dist,
+		"nemesis":            cfg.Nemesis,
+		"nemesis-interval":   cfg.NemesisInterval.Seconds(),
+		"availability":       cfg.Availability.String(),
+		"topology":           cfg.Topology,
+		"consistency-models": cfg.ConsistencyModels,
+		"key-count":          cfg.KeyCount,
+		"max-txn-length":     cfg.MaxTxnLength,
+		"max-writes-per-key": cfg.MaxWritesPerKey,
+	}
+}

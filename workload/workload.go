@@ -1,0 +1,147 @@
+// Package workload defines what a workload gives the runner: the operations
+// to invoke, how each one becomes an RPC to a node, and the checker that
+// judges the history. Each workload lives in a sub-package.
+package workload
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/glomers/glomers/checker"
+	"github.com/glomers/glomers/client"
+	"github.com/glomers/glomers/history"
+	"github.com/glomers/glomers/message"
+)
+
+// Options are the test options a workload may use.
+type Options struct {
+	Nodes           []string
+	Concurrency     int
+	KeyCount        int
+	MaxTxnLength    int
+	MaxWritesPerKey int
+	Topology        string
+	Latency         time.Duration
+	Rand            *rand.Rand // seeded from --seed; only used by one goroutine at a time
+}
+
+// RPC sends one request to a node and returns its reply body. Errors are
+// client.ErrTimeout, *client.RPCError or *client.MalformedReplyError.
+type RPC func(ctx context.Context, body message.Body) (message.Body, error)
+
+// Workload is one Maelstrom workload.
+type Workload struct {
+	Name string
+	// Idempotent lists the functions whose timeouts and indefinite errors
+	// still mean the operation did not happen (:fail rather than :info).
+	Idempotent map[history.Keyword]bool
+	// NoErrorMapping makes every RPC error an indeterminate exception, as
+	// for g-set and the counters.
+	NoErrorMapping bool
+	// ReusableClient keeps a worker's client across :info completions.
+	ReusableClient bool
+	// Setup, if set, runs once per node before the main phase.
+	Setup func(ctx context.Context, node string, call RPC) error
+	// Generator returns the main-phase source of invocations.
+	Generator func(o Options) Generator
+	// Final, if set, returns the final-phase invocations of one worker
+	// thread; the runner heals the network and waits 10 s first.
+	Final func(o Options, thread int) []history.Op
+	// ReplySchemas gives, per request type, the reply the node must send.
+	// The runner rejects other replies as malformed.
+	ReplySchemas map[string]Schema
+	// Invoke performs op against a node and returns its completion.
+	Invoke func(ctx context.Context, call RPC, op history.Op) (history.Op, error)
+	// Check judges a history.
+	Check func(h []history.Op, o Options) checker.Result
+}
+
+// Generator produces main-phase invocations (F and Value set).
+type Generator interface {
+	// Next returns the next invocation for a free worker thread, or false
+	// when there are no more.
+	Next(thread int) (history.Op, bool)
+}
+
+// GeneratorFunc adapts a function to Generator.
+type GeneratorFunc func(thread int) (history.Op, bool)
+
+// Next calls f.
+func (f GeneratorFunc) Next(thread int) (history.Op, bool) { return f(thread) }
+
+// Schema describes a reply body: the type it must have and its other
+// fields. Maelstrom's schemas are closed, so a key not listed (besides
+// msg_id and in_reply_to) makes the reply malformed.
+type Schema struct {
+	Type   string
+	Fields map[string]func(any) bool // key -> type test
+}
+
+// Validate checks reply against s.
+func (s Schema) Validate(node string, req, reply message.Body) error {
+	bad := func(format string, a ...any) error {
+		return &client.MalformedReplyError{Node: node, Request: req, Reply: reply, Reason: fmt.Sprintf(format, a...)}
+	}
+	if t := reply.Type(); t != s.Type {
+		return bad("expected type %q, got %q", s.Type, t)
+	}
+	if _, ok := reply.Int("in_reply_to"); !ok {
+		return bad("in_reply_to must be an integer")
+	}
+	if v, present := reply["msg_id"]; present {
+		if _, ok := reply.Int("msg_id"); !ok {
+			return bad("msg_id must be an integer, got %v", v)
+		}
+	}
+	for k, test := range s.Fields {
+		v, present := reply[k]
+		if !present {
+			return bad("missing key %q", k)
+		}
+		if !test(v) {
+			return bad("key %q has the wrong type: %v", k, v)
+		}
+	}
+	var extra []string
+	for k := range reply {
+		if _, ok := s.Fields[k]; !ok && k != "type" && k != "msg_id" && k != "in_reply_to" {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return bad("unexpected key(s) %s (Maelstrom's response schemas are closed)", strings.Join(extra, ", "))
+	}
+	return nil
+}
+
+// Any accepts every JSON value.
+func Any(any) bool { return true }
+
+// IsString accepts strings.
+func IsString(v any) bool { _, ok := v.(string); return ok }
+
+// IsInt accepts whole numbers.
+func IsInt(v any) bool {
+	switch n := v.(type) {
+	case int64:
+		return true
+	case float64:
+		return n == float64(int64(n))
+	}
+	return false
+}
+
+// Keywordize returns body with keyword keys, as Maelstrom records a reply
+// body in the history.
+func Keywordize(body message.Body) map[history.Keyword]any {
+	out := make(map[history.Keyword]any, len(body))
+	for k, v := range body {
+		out[history.Keyword(k)] = v
+	}
+	return out
+}
