@@ -229,4 +229,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
