@@ -15,8 +15,6 @@ import (
 
 	"github.com/glomers/glomers/checker"
 	"github.com/glomers/glomers/runner"
-	"github.com/glomers/glomers/workload"
-	"github.com/glomers/glomers/workload/echo"
 )
 
 // Exit codes, as Maelstrom's.
@@ -27,11 +25,6 @@ const (
 	ExitUsage   = 254
 	ExitCrash   = 255
 )
-
-// Workloads maps each implemented workload to its constructor.
-var Workloads = map[string]func() *workload.Workload{
-	"echo": echo.Workload,
-}
 
 func implemented() []string {
 	var names []string

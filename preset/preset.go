@@ -57,14 +57,6 @@ var Valid = Target{Name: "valid", Check: func(r runner.Results) (bool, string) {
 	return r.Valid == checker.Valid, r.Valid.String()
 }}
 
-var all = []Preset{
-	{
-		ID: "1", Title: "echo", Binary: "echo",
-		Flags:   []string{"-w", "echo", "--node-count", "1", "--time-limit", "10"},
-		Targets: []Target{Valid},
-	},
-}
-
 // All returns every preset, in challenge order.
 func All() []Preset { return append([]Preset(nil), all...) }
 
