@@ -47,6 +47,9 @@ Commands:
   test   run one test, with maelstrom test's flags (glomers test --help)
   run    run a challenge at its official flags and check its targets:
          glomers run ID|all [--bin-dir DIR] [--seed N]
+  presets  print challenges as "ID BINARY FLAGS..." lines: glomers presets ID|all
+  analyze  re-run the checkers on a stored run (-t FOLDER, default the latest)
+           or on a history file (--history FILE -w WORKLOAD)
 `
 
 // Main runs the command line args (without the program name) and returns
@@ -61,6 +64,10 @@ func Main(args []string, env Env) int {
 		return testCmd(args[1:], env)
 	case "run":
 		return runCmd(args[1:], env)
+	case "analyze":
+		return analyzeCmd(args[1:], env)
+	case "presets":
+		return presetsCmd(args[1:], env)
 	case "-h", "--help", "help":
 		fmt.Fprint(env.Stdout, usage)
 		return ExitValid

@@ -129,3 +129,25 @@ func worse(a, b int) int {
 	}
 	return a
 }
+
+// presetsCmd prints the chosen challenges, one per line: id, binary, then
+// the official flags. scripts/run-maelstrom.sh reads it.
+func presetsCmd(args []string, env Env) int {
+	if len(args) != 1 {
+		fmt.Fprintln(env.Stderr, "usage: glomers presets ID|all")
+		return ExitUsage
+	}
+	presets := preset.All()
+	if args[0] != "all" {
+		p, err := preset.Lookup(args[0])
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "%v\n", err)
+			return ExitUsage
+		}
+		presets = []preset.Preset{p}
+	}
+	for _, p := range presets {
+		fmt.Fprintf(env.Stdout, "%s %s %s\n", p.ID, p.Binary, join(p.Flags))
+	}
+	return ExitValid
+}

@@ -2,11 +2,15 @@ package cli
 
 import (
 	"github.com/glomers/glomers/workload"
+	"github.com/glomers/glomers/workload/broadcast"
 	"github.com/glomers/glomers/workload/echo"
+	"github.com/glomers/glomers/workload/uniqueids"
 )
 
 // Workloads maps each implemented workload to its constructor. Add one
 // line per workload.
 var Workloads = map[string]func() *workload.Workload{
-	"echo": echo.Workload,
+	"broadcast":  broadcast.Workload,
+	"echo":       echo.Workload,
+	"unique-ids": uniqueids.Workload,
 }

@@ -3,9 +3,9 @@ package client
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
+	"github.com/glomers/glomers/mailbox"
 	"github.com/glomers/glomers/message"
 )
 
@@ -26,16 +26,13 @@ type Client struct {
 	id        string
 	net       Network
 	nextMsgID int64
-
-	mu      sync.Mutex
-	inbox   []message.Message
-	arrived chan struct{}
+	inbox     *mailbox.Mailbox[message.Message]
 }
 
 // Open registers a client with the given id.
 func Open(net Network, id string) *Client {
-	c := &Client{id: id, net: net, arrived: make(chan struct{}, 1)}
-	net.Register(id, c.deliver)
+	c := &Client{id: id, net: net, inbox: mailbox.New[message.Message]()}
+	net.Register(id, c.inbox.Put)
 	return c
 }
 
@@ -44,16 +41,6 @@ func (c *Client) ID() string { return c.id }
 
 // Close takes the client off the network.
 func (c *Client) Close() { c.net.Deregister(c.id) }
-
-func (c *Client) deliver(m message.Message) {
-	c.mu.Lock()
-	c.inbox = append(c.inbox, m)
-	c.mu.Unlock()
-	select {
-	case c.arrived <- struct{}{}:
-	default:
-	}
-}
 
 // Call sends body (its msg_id is set here) to dest and waits up to timeout
 // for the reply. An error reply comes back as *RPCError, no reply as
@@ -66,7 +53,7 @@ func (c *Client) Call(ctx context.Context, dest string, body message.Body, timeo
 		req[k] = v
 	}
 	req["msg_id"] = id
-	c.drain()
+	c.inbox.TakeAll() // stale replies to earlier requests
 	if _, err := c.net.Send(message.New(c.id, dest, req)); err != nil {
 		return nil, fmt.Errorf("client %s: %w", c.id, err)
 	}
@@ -77,7 +64,7 @@ func (c *Client) Call(ctx context.Context, dest string, body message.Body, timeo
 			return reply, replyError(reply)
 		}
 		select {
-		case <-c.arrived:
+		case <-c.inbox.Ready():
 		case <-timer.C:
 			return nil, ErrTimeout
 		case <-ctx.Done():
@@ -86,20 +73,10 @@ func (c *Client) Call(ctx context.Context, dest string, body message.Body, timeo
 	}
 }
 
-func (c *Client) drain() {
-	c.mu.Lock()
-	c.inbox = nil
-	c.mu.Unlock()
-}
-
-// take returns the first well-formed reply to msg id, discarding every
-// message before it.
+// take returns the first well-formed reply to msg id among the messages
+// that arrived, discarding the others.
 func (c *Client) take(id int64) (message.Body, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for len(c.inbox) > 0 {
-		m := c.inbox[0]
-		c.inbox = c.inbox[1:]
+	for _, m := range c.inbox.TakeAll() {
 		b, err := m.DecodeBody()
 		if err != nil {
 			continue

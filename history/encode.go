@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -15,7 +17,7 @@ import (
 func WriteEDN(w io.Writer, h []Op) error {
 	bw := bufio.NewWriter(w)
 	for _, op := range h {
-		b, err := edn.Marshal(op)
+		b, err := EDNLine(op)
 		if err != nil {
 			return fmt.Errorf("encode op %d as EDN: %w", op.Index, err)
 		}
@@ -65,9 +67,22 @@ func TextLine(op Op) string {
 	return strings.Join(cols, "\t")
 }
 
+// EDNLine prints v as EDN on one line, with the spacing Clojure uses:
+// {:a 1, :b [1 2]}.
+func EDNLine(v any) ([]byte, error) {
+	b, err := edn.MarshalPPrint(v, &edn.PPrintOpts{RightMargin: math.MaxInt32})
+	if err != nil {
+		return nil, err
+	}
+	// Strings are escaped, so every raw newline is layout.
+	return layout.ReplaceAll(b, []byte(" ")), nil
+}
+
+var layout = regexp.MustCompile(`\n\s*`)
+
 // Readable prints v as EDN.
 func Readable(v any) string {
-	b, err := edn.Marshal(v)
+	b, err := EDNLine(v)
 	if err != nil {
 		return fmt.Sprintf("%v", v)
 	}

@@ -65,7 +65,7 @@ func (m Message) DecodeBody() (Body, error) {
 	case map[string]any:
 		return Body(b), nil
 	default:
-		return nil, fmt.Errorf("body is a %s, not an object", kind(v))
+		return nil, fmt.Errorf("body is %s, not an object", kind(v))
 	}
 }
 
@@ -120,18 +120,19 @@ func normalize(v any) any {
 	return v
 }
 
+// kind names the JSON type of a decoded value, with its article.
 func kind(v any) string {
 	switch v.(type) {
 	case []any:
-		return "array"
+		return "an array"
 	case string:
-		return "string"
+		return "a string"
 	case int64, float64:
-		return "number"
+		return "a number"
 	case bool:
-		return "boolean"
+		return "a boolean"
 	case nil:
 		return "null"
 	}
-	return fmt.Sprintf("%T", v)
+	return fmt.Sprintf("a %T", v)
 }

@@ -35,7 +35,7 @@ func Parse(node string, line []byte) (Message, error) {
 	}
 	env, ok := v.(map[string]any)
 	if !ok {
-		return fail("a message must be a JSON object, got a %s", kind(v))
+		return fail("a message must be a JSON object, got %s", kind(v))
 	}
 	var extra []string
 	for k := range env {
@@ -56,7 +56,7 @@ func Parse(node string, line []byte) (Message, error) {
 		case env[k] == nil:
 			return fail("missing %q", k)
 		case !ok:
-			return fail("%q must be a string, got a %s", k, kind(env[k]))
+			return fail("%q must be a string, got %s", k, kind(env[k]))
 		case s == "":
 			return fail("%q is empty", k)
 		}
@@ -78,7 +78,7 @@ func Parse(node string, line []byte) (Message, error) {
 		}
 		m.Body = json.RawMessage("{}")
 	default:
-		return fail("\"body\" must be an object, got a %s", kind(body))
+		return fail("\"body\" must be an object, got %s", kind(body))
 	}
 	return m, nil
 }

@@ -31,7 +31,8 @@ import (
 type Message = maelstrom.Message
 
 // Handler handles one message. Returning a *maelstrom.RPCError replies with
-// that error; any other error replies with error 13 (crash).
+// that error; any other error replies with error 13 (crash). A message
+// sent without msg_id gets no error reply: the error is only logged.
 type Handler func(msg Message) error
 
 // Node is one Maelstrom node.
@@ -200,6 +201,12 @@ func (n *Node) dispatch(line []byte) {
 	}
 	n.spawn(func() {
 		if err := h(msg); err != nil {
+			if env.MsgID == nil {
+				// Nobody waits for an answer, and an error sent back
+				// with in_reply_to 0 would only add a stray message.
+				log.Printf("handling %s from %s (no msg_id, not answered): %v", env.Type, msg.Src, err)
+				return
+			}
 			var rpcErr *maelstrom.RPCError
 			if !errors.As(err, &rpcErr) {
 				log.Printf("handling %s: %v", env.Type, err)

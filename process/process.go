@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/glomers/glomers/mailbox"
 	"github.com/glomers/glomers/message"
 )
 
@@ -57,8 +58,7 @@ type Process struct {
 
 	mu      sync.Mutex
 	partial []byte
-	queue   [][]byte
-	pending chan struct{}
+	stdinQ  *mailbox.Mailbox[[]byte]
 
 	exited  chan struct{}
 	state   *os.ProcessState
@@ -107,7 +107,7 @@ func Start(cfg Config, hooks Hooks) (*Process, error) {
 	p := &Process{
 		cfg: cfg, cmd: cmd, stdin: stdin, logf: logf, hooks: hooks,
 		stdout: newRing(TailLines), stderr: newRing(TailLines),
-		pending: make(chan struct{}, 1), exited: make(chan struct{}),
+		stdinQ: mailbox.New[[]byte](), exited: make(chan struct{}),
 	}
 	p.readers.Add(2)
 	go p.readStdout(stdout)
@@ -122,14 +122,7 @@ func (p *Process) ID() string { return p.cfg.ID }
 
 // Deliver queues m for the node's stdin. It never blocks.
 func (p *Process) Deliver(m message.Message) {
-	line := m.Line()
-	p.mu.Lock()
-	p.queue = append(p.queue, line)
-	p.mu.Unlock()
-	select {
-	case p.pending <- struct{}{}:
-	default:
-	}
+	p.stdinQ.Put(m.Line())
 }
 
 // Exited is closed when the process has exited and its output is read.
@@ -223,15 +216,11 @@ func (p *Process) writeStdin() {
 	w := bufio.NewWriter(p.stdin)
 	for {
 		select {
-		case <-p.pending:
+		case <-p.stdinQ.Ready():
 		case <-p.exited:
 			return
 		}
-		p.mu.Lock()
-		q := p.queue
-		p.queue = nil
-		p.mu.Unlock()
-		for _, line := range q {
+		for _, line := range p.stdinQ.TakeAll() {
 			if _, err := w.Write(line); err != nil {
 				return // the node is gone; Crash reports it
 			}

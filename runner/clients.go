@@ -14,6 +14,7 @@ import (
 	"github.com/glomers/glomers/generator"
 	"github.com/glomers/glomers/history"
 	"github.com/glomers/glomers/message"
+	"github.com/glomers/glomers/nemesis"
 	"github.com/glomers/glomers/network"
 )
 
@@ -129,9 +130,13 @@ func (t *test) invoke(w *worker, op history.Op) history.Op {
 func (t *test) mainPhase(rng *rand.Rand) {
 	limit := t.cfg.TimeLimit
 	if t.cfg.Rate <= 0 {
+		stop := t.startNemesis(rng)
 		t.sleep(limit)
+		stop()
 		return
 	}
+	stopNemesis := t.startNemesis(rng)
+	defer stopNemesis()
 	gen := t.cfg.Workload.Generator(t.opts)
 	stagger := generator.NewStagger(t.cfg.Rate, rng)
 	cutoff := t.drv.Now() + limit
@@ -189,6 +194,9 @@ func (t *test) mainPhase(rng *rand.Rand) {
 // finalPhase heals the network, waits for recovery, then runs each
 // thread's final operations.
 func (t *test) finalPhase() {
+	if t.nemesis != nil {
+		t.nemesisStep(nemesis.StopInvocation())
+	}
 	t.drv.Heal()
 	t.log.info("Waiting for recovery...")
 	if !t.sleep(RecoveryWait) {
@@ -216,7 +224,10 @@ func (t *test) finalPhase() {
 
 // sleep waits d unless the test is stopped first, and reports whether it
 // slept the whole time.
-func (t *test) sleep(d time.Duration) bool {
+func (t *test) sleep(d time.Duration) bool { return t.sleepOr(d, nil) }
+
+// sleepOr is sleep that also ends early when done is closed.
+func (t *test) sleepOr(d time.Duration, done <-chan struct{}) bool {
 	if d <= 0 {
 		return t.ctx.Err() == nil
 	}
@@ -226,6 +237,8 @@ func (t *test) sleep(d time.Duration) bool {
 	case <-timer.C:
 		return true
 	case <-t.ctx.Done():
+		return false
+	case <-done:
 		return false
 	}
 }
@@ -266,29 +279,4 @@ func writeJournal(w io.Writer, events []network.Event) error {
 		}
 	}
 	return nil
-}
-
-// testRecord is what test.json keeps of a run's configuration.
-func testRecord(cfg Config) map[string]any {
-	return map[string]any{
-		"name":               cfg.Workload.Name,
-		"argv":               cfg.Argv,
-		"seed":               cfg.Seed,
-		"bin":                cfg.Bin,
-		"args":               cfg.Args,
-		"nodes":              cfg.Nodes,
-		"concurrency":        cfg.Concurrency,
-		"rate":               cfg.Rate,
-		"time-limit":         cfg.TimeLimit.Seconds(),
-		"latency":            cfg.Latency.Mean.Milliseconds(),
-		"latency-dist":       cfg.Latency.Dist,
-		"nemesis":            cfg.Nemesis,
-		"nemesis-interval":   cfg.NemesisInterval.Seconds(),
-		"availability":       cfg.Availability.String(),
-		"topology":           cfg.Topology,
-		"consistency-models": cfg.ConsistencyModels,
-		"key-count":          cfg.KeyCount,
-		"max-txn-length":     cfg.MaxTxnLength,
-		"max-writes-per-key": cfg.MaxWritesPerKey,
-	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/glomers/glomers/client"
 	"github.com/glomers/glomers/history"
 	"github.com/glomers/glomers/message"
+	"github.com/glomers/glomers/nemesis"
 	"github.com/glomers/glomers/network"
 	"github.com/glomers/glomers/process"
 	"github.com/glomers/glomers/store"
@@ -43,11 +44,14 @@ type test struct {
 	drv   *network.Driver
 	rec   *recorder
 	procs map[string]*process.Process
-	opts  workload.Options
+	// nemesis injects partitions; nil without --nemesis partition.
+	nemesis *nemesis.Partitioner
+	opts    workload.Options
 
-	nextClient  atomic.Int64
-	tearingDown atomic.Bool
-	notes       atomic.Int64
+	servicesDone chan struct{}
+	nextClient   atomic.Int64
+	tearingDown  atomic.Bool
+	notes        atomic.Int64
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -78,12 +82,12 @@ func Run(cfg Config) (*Outcome, error) {
 	t.opts = workload.Options{
 		Nodes: cfg.Nodes, Concurrency: cfg.Concurrency, KeyCount: cfg.KeyCount,
 		MaxTxnLength: cfg.MaxTxnLength, MaxWritesPerKey: cfg.MaxWritesPerKey,
-		Topology: cfg.Topology, Latency: cfg.Latency.Mean,
+		Topology: cfg.Topology, Latency: cfg.Latency.Mean, ConsistencyModels: cfg.ConsistencyModels,
 		Rand: rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())),
 	}
 	t.log.info("Running test %s in %s", cfg.Workload.Name, run.Dir)
 	t.log.info("Seed %d (repeat with --seed %d)", cfg.Seed, cfg.Seed)
-	if err := run.WriteJSON("test.json", testRecord(cfg)); err != nil {
+	if err := run.WriteJSON("test.json", NewRecord(cfg)); err != nil {
 		return nil, err
 	}
 
@@ -96,6 +100,11 @@ func Run(cfg Config) (*Outcome, error) {
 	t.rec = newRecorder(t.drv.Now, t.log)
 
 	out := &Outcome{Dir: run.Dir}
+	t.servicesDone = make(chan struct{})
+	defer close(t.servicesDone)
+	if err := t.startServices(rng); err != nil {
+		return nil, err
+	}
 	crash := t.execute(rng)
 	if crash == nil {
 		t.log.info("Run complete, writing")

@@ -25,7 +25,9 @@ type Options struct {
 	MaxTxnLength    int
 	MaxWritesPerKey int
 	Topology        string
-	Latency         time.Duration
+	// ConsistencyModels are the models txn checkers check against.
+	ConsistencyModels []string
+	Latency           time.Duration
 	Rand            *rand.Rand // seeded from --seed; only used by one goroutine at a time
 }
 

@@ -24,7 +24,7 @@ func Parse(s string) (Requirement, error) {
 		return Requirement{Set: true, Total: true, Min: 1}, nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 || f > 1 {
+	if err != nil || !(f >= 0 && f <= 1) { // also rejects NaN
 		return Requirement{}, fmt.Errorf("--availability must be \"total\" or a number from 0 to 1, got %q", s)
 	}
 	return Requirement{Set: true, Min: f}, nil

@@ -56,12 +56,17 @@ func Check(h []history.Op) Result {
 	return r
 }
 
+// classOf returns the exception's type as a plain name: a keyword type
+// and a string type (as read back from JSON) give the same class.
 func classOf(exc any) string {
 	switch e := exc.(type) {
 	case map[history.Keyword]any:
-		return fmt.Sprint(e["type"])
+		exc = e["type"]
 	case map[string]any:
-		return fmt.Sprint(e["type"])
+		exc = e["type"]
+	}
+	if k, ok := exc.(history.Keyword); ok {
+		return string(k)
 	}
 	return fmt.Sprint(exc)
 }
