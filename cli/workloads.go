@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/glomers/glomers/workload"
 	"github.com/glomers/glomers/workload/broadcast"
+	"github.com/glomers/glomers/workload/counter"
 	"github.com/glomers/glomers/workload/echo"
 	"github.com/glomers/glomers/workload/uniqueids"
 )
@@ -12,5 +13,7 @@ import (
 var Workloads = map[string]func() *workload.Workload{
 	"broadcast":  broadcast.Workload,
 	"echo":       echo.Workload,
+	"g-counter":  counter.GCounter,
+	"pn-counter": counter.PNCounter,
 	"unique-ids": uniqueids.Workload,
 }

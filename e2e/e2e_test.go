@@ -151,6 +151,12 @@ func TestBrokenNodes(t *testing.T) {
 				"line: echoing Please echo", ":stats {:valid? false", "Analysis invalid!"},
 		},
 		{
+			name:  "unique-ids that repeats ids across nodes",
+			args:  []string{"-w", "unique-ids", "--bin", bin("unique-ids-dup"), "--node-count", "3", "--time-limit", "3", "--rate", "100"},
+			code:  1,
+			wants: []string{":duplicated-count", ":workload {:valid? false"},
+		},
+		{
 			name:   "node that exits mid-run",
 			args:   []string{"-w", "echo", "--bin", bin("echo-exit"), "--node-count", "2", "--time-limit", "60", "--rate", "50"},
 			code:   255,

@@ -40,4 +40,9 @@ var all = []Preset{
 		Flags:   []string{"-w", "broadcast", "--node-count", "25", "--time-limit", "20", "--rate", "100", "--latency", "100"},
 		Targets: broadcastTargets(20, time.Second, 2*time.Second),
 	},
+	{
+		ID: "4", Title: "grow-only counter", Binary: "g-counter",
+		Flags:   []string{"-w", "g-counter", "--node-count", "3", "--rate", "100", "--time-limit", "20", "--nemesis", "partition"},
+		Targets: []Target{Valid},
+	},
 }

@@ -1,0 +1,56 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// conformance returns the path of a shared conformance case, skipping the
+// test when the folder is absent.
+func conformance(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "shared", "conformance", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("conformance corpus not found at %s (it lives beside the repository as ../shared/conformance): %v", p, err)
+	}
+	return p
+}
+
+func TestAnalyzeStoredRun(t *testing.T) {
+	t.Parallel()
+	r := glomers(t, "test", "-w", "echo", "--bin", bin("echo-alter"), "--node-count", "1", "--time-limit", "2")
+	r.expect(t, 1)
+	dir := filepath.Join(r.store, "echo", "latest")
+	os.Remove(filepath.Join(dir, "results.edn"))
+	a := glomers(t, "analyze", "-t", dir)
+	a.expect(t, 1, "Expected a message with :echo", "Analysis invalid!")
+	if _, err := os.Stat(filepath.Join(dir, "results.edn")); err != nil {
+		t.Errorf("analyze did not rewrite results.edn: %v", err)
+	}
+}
+
+func TestAnalyzeHistoryFile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file, workload string
+		code           int
+		want           string
+	}{
+		{"unique-ids-duplicates.json", "unique-ids", 1, ":duplicated-count 1"},
+		{"unique-ids-empty.json", "unique-ids", 0, "Everything looks good!"},
+	}
+	for _, tt := range tests {
+		r := glomers(t, "analyze", "--history", conformance(t, tt.file), "-w", tt.workload)
+		r.expect(t, tt.code, tt.want)
+	}
+}
+
+func TestAnalyzeBadInput(t *testing.T) {
+	t.Parallel()
+	junk := filepath.Join(t.TempDir(), "junk.edn")
+	os.WriteFile(junk, []byte("{:index 0 :type :sideways}"), 0o644)
+	glomers(t, "analyze", "--history", junk, "-w", "echo").expect(t, 254, "type must be invoke, ok, fail or info")
+	glomers(t, "analyze", "-t", t.TempDir()).expect(t, 254, "is not a glomers run folder")
+	glomers(t, "analyze", "--history", junk).expect(t, 254, "--history needs -w")
+}

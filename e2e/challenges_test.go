@@ -1,0 +1,35 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestChallenges runs every challenge at its official flags with our
+// solution and requires a valid verdict. Speed and message targets are
+// measured by the benchmarks, not here. Challenge 1 is covered by
+// TestChallenge1Echo through glomers run.
+func TestChallenges(t *testing.T) {
+	out, err := exec.Command(filepath.Join(binDir, "glomers"), "presets", "all").Output()
+	if err != nil {
+		t.Fatalf("glomers presets: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		id, binary, flags := f[0], f[1], f[2:]
+		if id == "1" {
+			continue
+		}
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			if _, err := os.Stat(bin(binary)); err != nil {
+				t.Fatalf("no solution binary %s: %v", binary, err)
+			}
+			r := glomers(t, append(append([]string{"test"}, flags...), "--bin", bin(binary))...)
+			r.expect(t, 0, "Everything looks good!")
+		})
+	}
+}
