@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/glomers/glomers/checker/availability"
+	"github.com/glomers/glomers/checker/elle"
 	"github.com/glomers/glomers/network"
 	"github.com/glomers/glomers/runner"
 )
@@ -20,19 +21,6 @@ import (
 var workloadNames = []string{"broadcast", "echo", "g-counter", "g-set", "kafka", "lin-kv", "pn-counter", "txn-list-append", "txn-rw-register", "unique-ids"}
 
 var topologies = []string{"grid", "line", "tree", "tree2", "tree3", "tree4", "total"}
-
-// consistencyModels are the model names --consistency-models accepts
-// (Elle's friendly names and their PL aliases).
-var consistencyModels = []string{
-	"read-uncommitted", "read-committed", "repeatable-read", "snapshot-isolation",
-	"serializable", "strict-serializable", "strong-serializable",
-	"consistent-view", "cursor-stability", "monotonic-atomic-view", "monotonic-snapshot-read",
-	"monotonic-view", "parallel-snapshot-isolation", "read-atomic", "strong-session-read-uncommitted",
-	"strong-session-read-committed", "strong-session-serializable", "strong-session-snapshot-isolation",
-	"strong-snapshot-isolation", "strong-read-uncommitted", "strong-read-committed", "update-atomic",
-	"update-serializable", "forward-consistent-view", "PL-1", "PL-2", "PL-2.99", "PL-SI", "PL-3", "PL-SS",
-	"PL-2L", "PL-CS", "PL-FCV", "PL-MSR",
-}
 
 // testFlags holds the raw values of maelstrom test's flags.
 type testFlags struct {
@@ -191,8 +179,8 @@ func (f *testFlags) config(fs *pflag.FlagSet, args []string) (runner.Config, err
 	}
 	// Maelstrom splits on \s+,\s+ only (a quirk); we accept "a,b" too.
 	for _, m := range regexp.MustCompile(`\s*,\s*`).Split(strings.TrimSpace(f.consistencyModels), -1) {
-		if !contains(consistencyModels, m) {
-			bad("--consistency-models: unknown model %q (known: %s)", m, strings.Join(consistencyModels, ", "))
+		if !contains(elle.KnownModels(), m) {
+			bad("--consistency-models: unknown model %q (known: %s)", m, strings.Join(elle.KnownModels(), ", "))
 		}
 		cfg.ConsistencyModels = append(cfg.ConsistencyModels, m)
 	}
