@@ -47,6 +47,8 @@ Commands:
   test   run one test, with maelstrom test's flags (glomers test --help)
   run    run a challenge at its official flags and check its targets:
          glomers run ID|all [--bin-dir DIR] [--seed N]
+  bench    run a challenge several times and print its figures:
+           glomers bench ID|broadcast [--runs N] [--partition]
   presets  print challenges as "ID BINARY FLAGS..." lines: glomers presets ID|all
   analyze  re-run the checkers on a stored run (-t FOLDER, default the latest)
            or on a history file (--history FILE -w WORKLOAD)
@@ -68,6 +70,8 @@ func Main(args []string, env Env) int {
 		return analyzeCmd(args[1:], env)
 	case "presets":
 		return presetsCmd(args[1:], env)
+	case "bench":
+		return benchCmd(args[1:], env)
 	case "-h", "--help", "help":
 		fmt.Fprint(env.Stdout, usage)
 		return ExitValid
