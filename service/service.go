@@ -12,7 +12,11 @@
 //
 // Keys and values are arbitrary JSON compared by exact value, so 1, 1.0 and
 // "1" are three different keys; see EDN for how values print in error
-// texts.
+// texts. message.Decode keeps that distinction: a number written without
+// fraction or exponent is an int64, any other (1.0, 1e2) a float64, and
+// Serve writes a whole float64 back with a fraction. Not preserved:
+// integers beyond 64 bits (float64 here, a BigInt in Clojure) and the key
+// order of JSON objects (sorted here when printed).
 //
 // Decisions on Maelstrom's quirks:
 //
@@ -40,8 +44,9 @@ type Service interface {
 // Names lists the services, in the order Maelstrom starts them.
 var Names = []string{"lin-kv", "seq-kv", "lww-kv", "lin-tso"}
 
-// New returns the named service. rng drives seq-kv's and lww-kv's choices;
-// it must not be used elsewhere while the service runs.
+// New returns the named service. rng drives seq-kv's and lww-kv's choices
+// and must not be nil for them; it must not be used elsewhere while the
+// service runs.
 func New(name string, rng *rand.Rand) (Service, error) {
 	switch name {
 	case "lin-kv":
