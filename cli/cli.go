@@ -52,6 +52,7 @@ Commands:
   presets  print challenges as "ID BINARY FLAGS..." lines: glomers presets ID|all
   analyze  re-run the checkers on a stored run (-t FOLDER, default the latest)
            or on a history file (--history FILE -w WORKLOAD)
+  serve    browse the store's runs: glomers serve [--host H] [--port P] [--store DIR]
 `
 
 // Main runs the command line args (without the program name) and returns
@@ -70,6 +71,8 @@ func Main(args []string, env Env) int {
 		return analyzeCmd(args[1:], env)
 	case "presets":
 		return presetsCmd(args[1:], env)
+	case "serve":
+		return serveCmd(args[1:], env)
 	case "bench":
 		return benchCmd(args[1:], env)
 	case "-h", "--help", "help":

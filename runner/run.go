@@ -17,6 +17,7 @@ import (
 	"github.com/glomers/glomers/nemesis"
 	"github.com/glomers/glomers/network"
 	"github.com/glomers/glomers/process"
+	"github.com/glomers/glomers/report"
 	"github.com/glomers/glomers/store"
 	"github.com/glomers/glomers/workload"
 )
@@ -126,6 +127,9 @@ func Run(cfg Config) (*Outcome, error) {
 	if err := run.WriteJSON("results.json", out.Results); err != nil {
 		return out, err
 	}
+	if err := report.Write(run.Dir, out.History, t.drv.Journal(), out.Results); err != nil {
+		t.log.warn("some plots or pages could not be drawn (the verdict stands): %v", err)
+	}
 	b, err := store.EDN(out.Results)
 	if err != nil {
 		return out, fmt.Errorf("print results: %w", err)
@@ -155,7 +159,7 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 	if err := context.Cause(t.ctx); err != nil {
 		return err
 	}
-	if t.cfg.Workload.Final != nil {
+	if t.cfg.Workload.Final != nil || t.cfg.Workload.FinalGenerator != nil {
 		t.finalPhase()
 	}
 	return context.Cause(t.ctx)
