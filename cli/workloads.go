@@ -5,15 +5,19 @@ import (
 	"github.com/glomers/glomers/workload/broadcast"
 	"github.com/glomers/glomers/workload/counter"
 	"github.com/glomers/glomers/workload/echo"
+	"github.com/glomers/glomers/workload/kafka"
+	"github.com/glomers/glomers/workload/txn"
 	"github.com/glomers/glomers/workload/uniqueids"
 )
 
 // Workloads maps each implemented workload to its constructor. Add one
 // line per workload.
 var Workloads = map[string]func() *workload.Workload{
-	"broadcast":  broadcast.Workload,
-	"echo":       echo.Workload,
-	"g-counter":  counter.GCounter,
-	"pn-counter": counter.PNCounter,
-	"unique-ids": uniqueids.Workload,
+	"broadcast":       broadcast.Workload,
+	"echo":            echo.Workload,
+	"g-counter":       counter.GCounter,
+	"kafka":           kafka.Workload,
+	"pn-counter":      counter.PNCounter,
+	"unique-ids":      uniqueids.Workload,
+	"txn-rw-register": txn.RWRegister,
 }

@@ -157,6 +157,20 @@ func TestBrokenNodes(t *testing.T) {
 			wants: []string{":duplicated-count", ":workload {:valid? false"},
 		},
 		{
+			name:  "counter that reads its local sum only",
+			args:  []string{"-w", "g-counter", "--bin", bin("counter-local"), "--node-count", "3", "--time-limit", "5", "--rate", "100"},
+			code:  1,
+			wants: []string{":final-reads", ":workload {:valid? false"},
+		},
+		{
+			// seq-kv's staleness is random: about 5 runs in 6 catch it,
+			// and --test-count stops at the first invalid run.
+			name:  "counter that trusts a single seq-kv read",
+			args:  []string{"-w", "g-counter", "--bin", bin("counter-stale"), "--node-count", "3", "--time-limit", "10", "--rate", "100", "--test-count", "4"},
+			code:  1,
+			wants: []string{":final-reads", ":workload {:valid? false"},
+		},
+		{
 			name:   "node that exits mid-run",
 			args:   []string{"-w", "echo", "--bin", bin("echo-exit"), "--node-count", "2", "--time-limit", "60", "--rate", "50"},
 			code:   255,
@@ -174,6 +188,45 @@ func TestBrokenNodes(t *testing.T) {
 			args:  []string{"-w", "echo", "--bin", bin("no-newline"), "--node-count", "1", "--time-limit", "3"},
 			code:  255,
 			wants: []string{"with no trailing newline", `"init_ok"`},
+		},
+		{
+			name:  "txn store that exposes aborted writes",
+			args:  []string{"-w", "txn-rw-register", "--bin", bin("txn-g1a"), "--node-count", "2", "--concurrency", "2n", "--time-limit", "5", "--rate", "200", "--consistency-models", "read-committed"},
+			code:  1,
+			wants: []string{":G1a", ":workload {:valid? false"},
+		},
+		{
+			name:  "txn store that replicates intermediate writes",
+			args:  []string{"-w", "txn-rw-register", "--bin", bin("txn-g1b"), "--node-count", "2", "--concurrency", "2n", "--time-limit", "5", "--rate", "200", "--consistency-models", "read-committed"},
+			code:  1,
+			wants: []string{":G1b", ":workload {:valid? false"},
+		},
+		{
+			// Elle never reports G0 here (every ww edge it infers comes
+			// with a wr edge); replicas that order writes differently show
+			// as cyclic versions. Longer txns make the pattern common.
+			name:  "txn store whose replicas apply writes in different orders",
+			args:  []string{"-w", "txn-rw-register", "--bin", bin("txn-g0"), "--node-count", "2", "--concurrency", "2n", "--time-limit", "5", "--rate", "200", "--max-txn-length", "8", "--consistency-models", "read-uncommitted"},
+			code:  1,
+			wants: []string{":cyclic-versions", ":workload {:valid? false"},
+		},
+		{
+			name:  "kafka that gives concurrent sends one offset",
+			args:  []string{"-w", "kafka", "--bin", bin("kafka-dup-offsets"), "--node-count", "1", "--concurrency", "2n", "--time-limit", "5", "--rate", "200"},
+			code:  1,
+			wants: []string{":bad-error-types [:inconsistent-offsets]", "Analysis invalid!"},
+		},
+		{
+			name:  "kafka whose polls skip an offset",
+			args:  []string{"-w", "kafka", "--bin", bin("kafka-poll-skip"), "--node-count", "1", "--concurrency", "2n", "--time-limit", "5", "--rate", "200"},
+			code:  1,
+			wants: []string{":bad-error-types [:poll-skip]", "Analysis invalid!"},
+		},
+		{
+			name:  "kafka that loses acknowledged sends",
+			args:  []string{"-w", "kafka", "--bin", bin("kafka-lost"), "--node-count", "1", "--concurrency", "2n", "--time-limit", "5", "--rate", "200"},
+			code:  1,
+			wants: []string{":lost-write {:count", "Analysis invalid!"},
 		},
 	}
 	for _, tt := range tests {

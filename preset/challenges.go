@@ -45,4 +45,34 @@ var all = []Preset{
 		Flags:   []string{"-w", "g-counter", "--node-count", "3", "--rate", "100", "--time-limit", "20", "--nemesis", "partition"},
 		Targets: []Target{Valid},
 	},
+	{
+		ID: "5a", Title: "single-node kafka-style log", Binary: "kafka-log",
+		Flags:   []string{"-w", "kafka", "--node-count", "1", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000"},
+		Targets: []Target{Valid},
+	},
+	{
+		ID: "5b", Title: "multi-node kafka-style log", Binary: "kafka-log",
+		Flags:   []string{"-w", "kafka", "--node-count", "2", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000"},
+		Targets: []Target{Valid},
+	},
+	{
+		ID: "5c", Title: "efficient kafka-style log", Binary: "kafka-log",
+		Flags:   []string{"-w", "kafka", "--node-count", "2", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000"},
+		Targets: []Target{Valid, MsgsPerOp(1.0, true, "ours"), NonCrashAvailability},
+	},
+	{
+		ID: "6a", Title: "single-node, totally-available transactions", Binary: "txn-kv",
+		Flags:   []string{"-w", "txn-rw-register", "--node-count", "1", "--time-limit", "20", "--rate", "1000", "--concurrency", "2n", "--consistency-models", "read-uncommitted", "--availability", "total"},
+		Targets: []Target{Valid, TotalAvailability},
+	},
+	{
+		ID: "6b", Title: "totally-available, read uncommitted transactions", Binary: "txn-kv",
+		Flags:   []string{"-w", "txn-rw-register", "--node-count", "2", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000", "--consistency-models", "read-uncommitted", "--availability", "total", "--nemesis", "partition"},
+		Targets: []Target{Valid, TotalAvailability},
+	},
+	{
+		ID: "6c", Title: "totally-available, read committed transactions", Binary: "txn-kv",
+		Flags:   []string{"-w", "txn-rw-register", "--node-count", "2", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000", "--consistency-models", "read-committed", "--availability", "total", "--nemesis", "partition"},
+		Targets: []Target{Valid, TotalAvailability},
+	},
 }

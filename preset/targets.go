@@ -1,10 +1,12 @@
 package preset
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/glomers/glomers/checker/availability"
 	"github.com/glomers/glomers/checker/netstats"
+	"github.com/glomers/glomers/checker/stats"
 	"github.com/glomers/glomers/runner"
 )
 
@@ -26,4 +28,27 @@ var NoServerMessages = Target{Name: "zero server messages", Check: func(r runner
 		return false, "no net result"
 	}
 	return n.Servers.MsgCount == 0, strconv.Itoa(n.Servers.MsgCount) + " server messages"
+}}
+
+// NonCrashAvailability requires every client invocation other than
+// kafka's :crash (always :info) and :debug-topic-partitions to complete
+// :ok, counted from :stats by function.
+var NonCrashAvailability = Target{Name: "ok-fraction 1.0 over non-crash ops", Check: func(r runner.Results) (bool, string) {
+	s, ok := r.Stats.(stats.Result)
+	if !ok {
+		return false, "no stats result"
+	}
+	var n, okCount int
+	for f, c := range s.ByF {
+		if f == "crash" || f == "debug-topic-partitions" {
+			continue
+		}
+		n += c.Count
+		okCount += c.OKCount
+	}
+	if n == 0 {
+		return false, "no non-crash ops"
+	}
+	frac := float64(okCount) / float64(n)
+	return frac == 1, fmt.Sprintf("%g (%d of %d not ok)", frac, n-okCount, n)
 }}

@@ -202,6 +202,10 @@ func (t *test) finalPhase() {
 	if !t.sleep(RecoveryWait) {
 		return
 	}
+	if t.cfg.Workload.FinalGenerator != nil {
+		t.finalGenerated()
+		return
+	}
 	var wg sync.WaitGroup
 	for _, w := range t.newWorkers() {
 		ops := t.cfg.Workload.Final(t.opts, w.thread)
@@ -220,6 +224,55 @@ func (t *test) finalPhase() {
 		}()
 	}
 	wg.Wait()
+}
+
+// finalGenerated runs the workload's FinalGenerator: each thread, with the
+// process it ended the main phase with, performs what Next gives it until
+// Next returns false.
+func (t *test) finalGenerated() {
+	gen := t.cfg.Workload.FinalGenerator(t.opts)
+	current := currentProcesses(t.rec.ops(), t.cfg.Concurrency)
+	var wg sync.WaitGroup
+	for _, w := range t.newWorkers() {
+		w.process = current[w.thread]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t.ctx.Err() == nil {
+				op, ok := gen.Next(w.thread)
+				if !ok {
+					break
+				}
+				op.Time = 0
+				t.perform(w, op)
+			}
+			if w.client != nil {
+				w.client.Close()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// currentProcesses returns, per thread, the process the thread has after
+// the client ops of h: its last process, or the next one (+concurrency)
+// if that process's last completion was :info.
+func currentProcesses(h []history.Op, concurrency int) []history.Process {
+	cur := make([]history.Process, concurrency)
+	for i := range cur {
+		cur[i] = history.Process(i)
+	}
+	for _, op := range h {
+		if !op.IsClient() || op.Process < 0 {
+			continue
+		}
+		th := int(op.Process) % concurrency
+		cur[th] = op.Process
+		if op.Type == history.Info {
+			cur[th] += history.Process(concurrency)
+		}
+	}
+	return cur
 }
 
 // sleep waits d unless the test is stopped first, and reports whether it

@@ -28,7 +28,7 @@ type Options struct {
 	// ConsistencyModels are the models txn checkers check against.
 	ConsistencyModels []string
 	Latency           time.Duration
-	Rand            *rand.Rand // seeded from --seed; only used by one goroutine at a time
+	Rand              *rand.Rand // seeded from --seed; only used by one goroutine at a time
 }
 
 // RPC sends one request to a node and returns its reply body. Errors are
@@ -53,6 +53,12 @@ type Workload struct {
 	// Final, if set, returns the final-phase invocations of one worker
 	// thread; the runner heals the network and waits 10 s first.
 	Final func(o Options, thread int) []history.Op
+	// FinalGenerator, if set, is used instead of Final: after the heal and
+	// the 10 s wait, each worker thread, keeping the process it ended the
+	// main phase with, runs the invocations Next(thread) returns, one at a
+	// time, until Next returns false. Next is called from every thread at
+	// once and may block briefly to pace its thread.
+	FinalGenerator func(o Options) Generator
 	// ReplySchemas gives, per request type, the reply the node must send.
 	// The runner rejects other replies as malformed.
 	ReplySchemas map[string]Schema

@@ -1,10 +1,12 @@
-// Command counter-stale is a broken g-counter: each node writes its own
-// total to its seq-kv key on every add, and answers a read with its own
-// total plus one plain seq-kv read of every other node's key. Nothing
-// state-changing precedes those reads, so seq-kv may serve them from any
-// state since the node's last write, and a final read that comes after a
-// quiet period can still miss the other nodes' last adds. The counter
-// checker must reject it (usually, not always: staleness is random).
+// Command counter-stale is a broken g-counter, the naive design many first
+// attempts use: every node keeps the total in one shared seq-kv key, adds
+// with read-then-cas (retrying on code 22), and answers a read with one
+// plain seq-kv read. Nothing state-changing precedes that read, and a
+// read or a failed cas does not move the node's view forward, so seq-kv
+// may serve the read from any state since the node's last successful cas:
+// after the final quiet period the nodes whose last add came earlier
+// usually read a stale total. The counter checker must reject it. The
+// staleness is random, so the end-to-end test runs it several times.
 package main
 
 import (
@@ -12,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log"
-	"sync"
 	"time"
 
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
@@ -20,12 +21,29 @@ import (
 	"github.com/glomers/glomers/node"
 )
 
-func key(id string) string { return "counter/" + id }
+const key = "counter"
+
+// readTotal reads the shared total; a missing key is 0.
+func readTotal(ctx context.Context, n *node.Node) (int64, error) {
+	reply, err := n.Call(ctx, "seq-kv", map[string]any{"type": "read", "key": key})
+	var rpcErr *maelstrom.RPCError
+	if errors.As(err, &rpcErr) && rpcErr.Code == maelstrom.KeyDoesNotExist {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var body struct {
+		Value int64 `json:"value"`
+	}
+	if err := json.Unmarshal(reply.Body, &body); err != nil {
+		return 0, err
+	}
+	return body.Value, nil
+}
 
 func main() {
 	n := node.New()
-	var mu sync.Mutex // serializes adds, so writes reach seq-kv in order
-	var own int64
 	n.Handle("add", func(msg node.Message) error {
 		var req struct {
 			Delta int64 `json:"delta"`
@@ -33,41 +51,30 @@ func main() {
 		if err := json.Unmarshal(msg.Body, &req); err != nil {
 			return err
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		own += req.Delta
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 		defer cancel()
-		if _, err := n.Call(ctx, "seq-kv", map[string]any{"type": "write", "key": key(n.ID()), "value": own}); err != nil {
-			return err
-		}
-		return n.Reply(msg, map[string]any{"type": "add_ok"})
-	})
-	n.Handle("read", func(msg node.Message) error {
-		mu.Lock()
-		total := own
-		mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		for _, peer := range n.NodeIDs() {
-			if peer == n.ID() {
-				continue
+		for {
+			cur, err := readTotal(ctx, n)
+			if err != nil {
+				return err
 			}
-			reply, err := n.Call(ctx, "seq-kv", map[string]any{"type": "read", "key": key(peer)})
+			_, err = n.Call(ctx, "seq-kv", map[string]any{"type": "cas", "key": key, "from": cur, "to": cur + req.Delta, "create_if_not_exists": true})
 			var rpcErr *maelstrom.RPCError
-			if errors.As(err, &rpcErr) && rpcErr.Code == maelstrom.KeyDoesNotExist {
+			if errors.As(err, &rpcErr) && rpcErr.Code == maelstrom.PreconditionFailed {
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			var body struct {
-				Value int64 `json:"value"`
-			}
-			if err := json.Unmarshal(reply.Body, &body); err != nil {
-				return err
-			}
-			total += body.Value
+			return n.Reply(msg, map[string]any{"type": "add_ok"})
+		}
+	})
+	n.Handle("read", func(msg node.Message) error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		total, err := readTotal(ctx, n)
+		if err != nil {
+			return err
 		}
 		return n.Reply(msg, map[string]any{"type": "read_ok", "value": total})
 	})
