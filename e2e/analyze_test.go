@@ -1,20 +1,17 @@
 package e2e
 
 import (
+	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-// conformance returns the path of a shared conformance case, skipping the
-// test when the folder is absent.
-func conformance(t *testing.T, name string) string {
+// conformanceCase returns the path of a shared conformance case, skipping
+// the test when the corpus is absent.
+func conformanceCase(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "shared", "conformance", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("conformance corpus not found at %s (it lives beside the repository as ../shared/conformance): %v", p, err)
-	}
-	return p
+	return filepath.Join(conformance.Dir(t), name)
 }
 
 func TestAnalyzeStoredRun(t *testing.T) {
@@ -41,7 +38,7 @@ func TestAnalyzeHistoryFile(t *testing.T) {
 		{"unique-ids-empty.json", "unique-ids", 0, "Everything looks good!"},
 	}
 	for _, tt := range tests {
-		r := glomers(t, "analyze", "--history", conformance(t, tt.file), "-w", tt.workload)
+		r := glomers(t, "analyze", "--history", conformanceCase(t, tt.file), "-w", tt.workload)
 		r.expect(t, tt.code, tt.want)
 	}
 }

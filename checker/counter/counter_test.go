@@ -2,6 +2,7 @@ package counter
 
 import (
 	"encoding/json"
+	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -114,31 +115,6 @@ func TestEncoding(t *testing.T) {
 	}
 }
 
-// conformanceDir returns ../shared/conformance relative to the repository
-// root, or skips the test when it is absent.
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory, so no conformance folder")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "conformance")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("conformance histories not found at %s: %v", c, err)
-	}
-	return c
-}
-
 type conformanceCase struct {
 	History []struct {
 		Index   int             `json:"index"`
@@ -153,7 +129,7 @@ type conformanceCase struct {
 }
 
 func TestConformance(t *testing.T) {
-	dir := conformanceDir(t)
+	dir := conformance.Dir(t)
 	var files []string
 	for _, pat := range []string{"pn-counter-*.json", "g-counter-*.json"} {
 		m, err := filepath.Glob(filepath.Join(dir, pat))

@@ -3,6 +3,7 @@ package elle
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,30 +12,6 @@ import (
 
 	"github.com/glomers/glomers/history"
 )
-
-// conformanceDir finds ../shared/conformance relative to the repository
-// root (the directory holding go.mod).
-func conformanceDir(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "conformance")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("conformance corpus not found at %s; skipping", c)
-	}
-	return c
-}
 
 type conformanceCase struct {
 	Options map[string]json.RawMessage `json:"options"`
@@ -81,11 +58,7 @@ func (c conformanceCase) options(t *testing.T) Options {
 // this represents a bug!"). We match Elle: a read with no writer adds no
 // edge and no anomaly.
 func TestConformance(t *testing.T) {
-	dir := conformanceDir(t)
-	files, err := filepath.Glob(filepath.Join(dir, "txn-rw-register-*.json"))
-	if err != nil || len(files) == 0 {
-		t.Skipf("no txn-rw-register cases in %s", dir)
-	}
+	files := conformance.Glob(t, "txn-rw-register-*.json")
 	passed := 0
 	for _, f := range files {
 		name := filepath.Base(f)

@@ -3,6 +3,7 @@ package kafka
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,30 +13,6 @@ import (
 	"github.com/glomers/glomers/history"
 )
 
-// conformanceDir finds ../shared/conformance relative to the repository
-// root (the directory holding go.mod).
-func conformanceDir(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory; cannot locate ../shared/conformance")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "conformance")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("conformance corpus %s is absent; skipping", c)
-	}
-	return c
-}
-
 type conformanceCase struct {
 	Options map[string]any  `json:"options"`
 	Notes   string          `json:"notes"`
@@ -44,11 +21,7 @@ type conformanceCase struct {
 }
 
 func TestConformance(t *testing.T) {
-	dir := conformanceDir(t)
-	files, err := filepath.Glob(filepath.Join(dir, "kafka-*.json"))
-	if err != nil || len(files) == 0 {
-		t.Skipf("no kafka cases in %s", dir)
-	}
+	files := conformance.Glob(t, "kafka-*.json")
 	passed := 0
 	for _, f := range files {
 		ok := t.Run(filepath.Base(f), func(t *testing.T) {

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"encoding/json"
+	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,33 +12,8 @@ import (
 	"github.com/glomers/glomers/history"
 )
 
-// conformanceDir returns the shared conformance folder, found next to the
-// repository root (the directory holding go.mod), or skips the test.
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("skipping: repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	conf := filepath.Join(dir, "..", "shared", "conformance")
-	if _, err := os.Stat(conf); err != nil {
-		t.Skipf("skipping: conformance histories not found at %s", conf)
-	}
-	return conf
-}
-
 func TestConformanceStatsByF(t *testing.T) {
-	path := filepath.Join(conformanceDir(t), "extra", "stats-by-f.json")
+	path := filepath.Join(conformance.Dir(t), "extra", "stats-by-f.json")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("skipping: %v", err)

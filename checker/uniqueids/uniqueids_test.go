@@ -3,6 +3,7 @@ package uniqueids
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,31 +15,6 @@ import (
 	"github.com/glomers/glomers/history"
 	"github.com/glomers/glomers/message"
 )
-
-// conformanceDir returns ../shared/conformance relative to the repository
-// root, or skips the test when it is absent.
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory, so no conformance folder")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "conformance")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("conformance histories not found at %s: %v", c, err)
-	}
-	return c
-}
 
 type conformanceCase struct {
 	History []struct {
@@ -66,7 +42,7 @@ func decode(t *testing.T, raw []byte) any {
 }
 
 func TestConformance(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(conformanceDir(t), "unique-ids-*.json"))
+	files, err := filepath.Glob(filepath.Join(conformance.Dir(t), "unique-ids-*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
