@@ -40,7 +40,7 @@ var NonCrashAvailability = Target{Name: "ok-fraction 1.0 over non-crash ops", Ch
 	}
 	var n, okCount int
 	for f, c := range s.ByF {
-		if f == "crash" || f == "debug-topic-partitions" {
+		if stats.Exempt[f] {
 			continue
 		}
 		n += c.Count

@@ -140,7 +140,7 @@ func (t *test) mainPhase(rng *rand.Rand) {
 	gen := t.cfg.Workload.Generator(t.opts)
 	stagger := generator.NewStagger(t.cfg.Rate, rng)
 	cutoff := t.drv.Now() + limit
-	workers := t.newWorkers()
+	workers := t.workers
 	free := make(chan int, len(workers))
 	work := make([]chan history.Op, len(workers))
 	var wg sync.WaitGroup
@@ -161,11 +161,6 @@ func (t *test) mainPhase(rng *rand.Rand) {
 			close(ch)
 		}
 		wg.Wait()
-		for _, w := range workers {
-			if w.client != nil {
-				w.client.Close()
-			}
-		}
 	}()
 	deadline := time.NewTimer(limit)
 	defer deadline.Stop()
@@ -191,8 +186,9 @@ func (t *test) mainPhase(rng *rand.Rand) {
 	}
 }
 
-// finalPhase heals the network, waits for recovery, then runs each
-// thread's final operations.
+// finalPhase heals the network, waits for recovery, then has each worker
+// thread, keeping its process and client from the main phase, perform its
+// final operations.
 func (t *test) finalPhase() {
 	if t.nemesis != nil {
 		t.nemesisStep(nemesis.StopInvocation())
@@ -202,77 +198,57 @@ func (t *test) finalPhase() {
 	if !t.sleep(RecoveryWait) {
 		return
 	}
-	if t.cfg.Workload.FinalGenerator != nil {
-		t.finalGenerated()
-		return
-	}
+	next := t.finalOps()
 	var wg sync.WaitGroup
-	for _, w := range t.newWorkers() {
-		ops := t.cfg.Workload.Final(t.opts, w.thread)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, op := range ops {
-				if t.ctx.Err() != nil {
-					return
-				}
-				t.perform(w, op)
-			}
-			if w.client != nil {
-				w.client.Close()
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// finalGenerated runs the workload's FinalGenerator: each thread, with the
-// process it ended the main phase with, performs what Next gives it until
-// Next returns false.
-func (t *test) finalGenerated() {
-	gen := t.cfg.Workload.FinalGenerator(t.opts)
-	current := currentProcesses(t.rec.ops(), t.cfg.Concurrency)
-	var wg sync.WaitGroup
-	for _, w := range t.newWorkers() {
-		w.process = current[w.thread]
+	for _, w := range t.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for t.ctx.Err() == nil {
-				op, ok := gen.Next(w.thread)
+				op, ok := next(w.thread)
 				if !ok {
-					break
+					return
 				}
 				op.Time = 0
 				t.perform(w, op)
-			}
-			if w.client != nil {
-				w.client.Close()
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-// currentProcesses returns, per thread, the process the thread has after
-// the client ops of h: its last process, or the next one (+concurrency)
-// if that process's last completion was :info.
-func currentProcesses(h []history.Op, concurrency int) []history.Process {
-	cur := make([]history.Process, concurrency)
-	for i := range cur {
-		cur[i] = history.Process(i)
+// finalOps returns the source of final-phase operations: the workload's
+// FinalGenerator, or its fixed Final list for each thread.
+func (t *test) finalOps() func(thread int) (history.Op, bool) {
+	wl := t.cfg.Workload
+	if wl.FinalGenerator != nil {
+		return wl.FinalGenerator(t.opts).Next
 	}
-	for _, op := range h {
-		if !op.IsClient() || op.Process < 0 {
-			continue
+	var mu sync.Mutex
+	lists := map[int][]history.Op{}
+	for _, w := range t.workers {
+		lists[w.thread] = wl.Final(t.opts, w.thread)
+	}
+	return func(thread int) (history.Op, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		ops := lists[thread]
+		if len(ops) == 0 {
+			return history.Op{}, false
 		}
-		th := int(op.Process) % concurrency
-		cur[th] = op.Process
-		if op.Type == history.Info {
-			cur[th] += history.Process(concurrency)
+		lists[thread] = ops[1:]
+		return ops[0], true
+	}
+}
+
+// closeClients takes every worker's client off the network.
+func (t *test) closeClients() {
+	for _, w := range t.workers {
+		if w.client != nil {
+			w.client.Close()
+			w.client = nil
 		}
 	}
-	return cur
 }
 
 // sleep waits d unless the test is stopped first, and reports whether it

@@ -33,7 +33,7 @@ func Analyze(w *workload.Workload, o workload.Options, req availability.Requirem
 		check func() checker.Result
 	}{
 		{&r.Exceptions, func() checker.Result { return exceptions.Check(h) }},
-		{&r.Stats, func() checker.Result { return stats.Check(h, w.StatsIgnore...) }},
+		{&r.Stats, func() checker.Result { return stats.Check(h) }},
 		{&r.Availability, func() checker.Result { return availability.Check(h, req) }},
 		{&r.Net, func() checker.Result { return netstats.Check(journal, h) }},
 		{&r.Workload, func() checker.Result { return w.Check(h, o) }},

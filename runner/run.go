@@ -45,6 +45,9 @@ type test struct {
 	drv   *network.Driver
 	rec   *recorder
 	procs map[string]*process.Process
+	// workers are the client threads, kept from the main phase into the
+	// final phase.
+	workers []*worker
 	// nemesis injects partitions; nil without --nemesis partition.
 	nemesis *nemesis.Partitioner
 	opts    workload.Options
@@ -155,6 +158,8 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 	}
 	stop := t.showProgress()
 	defer stop()
+	t.workers = t.newWorkers()
+	defer t.closeClients()
 	t.mainPhase(rng)
 	if err := context.Cause(t.ctx); err != nil {
 		return err

@@ -64,9 +64,6 @@ type Workload struct {
 	ReplySchemas map[string]Schema
 	// Invoke performs op against a node and returns its completion.
 	Invoke func(ctx context.Context, call RPC, op history.Op) (history.Op, error)
-	// StatsIgnore lists functions the :stats checker leaves out (kafka's
-	// :crash, which always ends :info).
-	StatsIgnore []history.Keyword
 	// Check judges a history.
 	Check func(h []history.Op, o Options) checker.Result
 }

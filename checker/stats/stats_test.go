@@ -38,10 +38,9 @@ func op(typ history.Type, p history.Process, f history.Keyword) history.Op {
 func TestCheck(t *testing.T) {
 	type C = Counts
 	tests := []struct {
-		name   string
-		h      []history.Op
-		ignore []history.Keyword
-		want   Result
+		name string
+		h    []history.Op
+		want Result
 	}{
 		{
 			name: "empty history",
@@ -66,17 +65,19 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
-			name: "ignored function skipped",
+			name: "crash counted but exempt from the verdict",
 			h: []history.Op{
 				op(history.Invoke, 0, "send"),
 				op(history.OK, 0, "send"),
 				op(history.Invoke, 1, "crash"),
 				op(history.Info, 1, "crash"),
 			},
-			ignore: []history.Keyword{"crash"},
 			want: Result{
-				Counts: C{Valid: checker.Valid, Count: 1, OKCount: 1},
-				ByF:    map[history.Keyword]Counts{"send": {Valid: checker.Valid, Count: 1, OKCount: 1}},
+				Counts: C{Valid: checker.Valid, Count: 2, OKCount: 1, InfoCount: 1},
+				ByF: map[history.Keyword]Counts{
+					"send":  {Valid: checker.Valid, Count: 1, OKCount: 1},
+					"crash": {Valid: checker.Invalid, Count: 1, InfoCount: 1},
+				},
 			},
 		},
 		{
@@ -97,7 +98,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Check(tt.h, tt.ignore...)
+			got := Check(tt.h)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Check = %+v\nwant    %+v", got, tt.want)
 			}

@@ -116,7 +116,6 @@ func Workload() *workload.Workload {
 		Invoke: func(ctx context.Context, call workload.RPC, op history.Op) (history.Op, error) {
 			return s.current().invoke(ctx, call, op)
 		},
-		StatsIgnore: []history.Keyword{FCrash, FDebugTopicPartitions},
 		Check: func(h []history.Op, _ workload.Options) checker.Result {
 			return kafkachecker.Check(h, kafkachecker.Options{})
 		},

@@ -434,9 +434,6 @@ func TestSettings(t *testing.T) {
 	if w.Name != "kafka" || w.ReusableClient || !w.Idempotent[FAssign] || len(w.Idempotent) != 1 || w.Final != nil || w.FinalGenerator == nil {
 		t.Errorf("settings %+v", w)
 	}
-	if !reflect.DeepEqual(w.StatsIgnore, []history.Keyword{FCrash, FDebugTopicPartitions}) {
-		t.Errorf("StatsIgnore %v", w.StatsIgnore)
-	}
 	h := []history.Op{
 		{Type: history.Invoke, Process: 0, F: FSend, Value: []any{[]any{FSend, "1", int64(1)}}},
 		{Type: history.OK, Process: 0, F: FSend, Value: []any{[]any{FSend, "1", []any{int64(0), int64(1)}}}},
