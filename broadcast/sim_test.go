@@ -348,7 +348,7 @@ func TestMessageSize(t *testing.T) {
 // TestSimWindows shows the trade-off the hub's window sets between
 // messages and latency.
 func TestSimWindows(t *testing.T) {
-	for _, w := range []time.Duration{100, 150, 200, 225, 250, 300, 400} {
+	for _, w := range []time.Duration{100, 150, 200, 225, 240, 250, 300, 400} {
 		cfg := DefaultConfig
 		cfg.Window = w * time.Millisecond
 		s := newSim(t, 25, 100*time.Millisecond, cfg, 11)

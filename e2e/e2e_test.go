@@ -171,6 +171,19 @@ func TestBrokenNodes(t *testing.T) {
 			wants: []string{":final-reads", ":workload {:valid? false"},
 		},
 		{
+			name:  "broadcast that keeps values local",
+			args:  []string{"-w", "broadcast", "--bin", bin("broadcast-local"), "--node-count", "5", "--time-limit", "5", "--rate", "10"},
+			code:  1,
+			wants: []string{":lost-count", ":workload {:valid? false"},
+		},
+		{
+			name: "broadcast that never repairs what partitions lost",
+			args: []string{"-w", "broadcast", "--bin", bin("broadcast-norepair"), "--node-count", "5", "--time-limit", "20", "--rate", "10",
+				"--nemesis", "partition", "--nemesis-interval", "5"},
+			code:  1,
+			wants: []string{":lost-count", ":workload {:valid? false"},
+		},
+		{
 			name:   "node that exits mid-run",
 			args:   []string{"-w", "echo", "--bin", bin("echo-exit"), "--node-count", "2", "--time-limit", "60", "--rate", "50"},
 			code:   255,

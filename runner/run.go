@@ -299,7 +299,7 @@ func (t *test) setupClients() error {
 			call := func(ctx context.Context, body message.Body) (message.Body, error) {
 				return c.Call(ctx, id, body, client.DefaultTimeout)
 			}
-			if err := t.cfg.Workload.Setup(t.ctx, id, call); err != nil {
+			if err := t.cfg.Workload.Setup(t.ctx, t.opts, id, call); err != nil {
 				errs[i] = fmt.Errorf("setting up %s: %w", id, err)
 			}
 		}()

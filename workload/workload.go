@@ -47,7 +47,7 @@ type Workload struct {
 	// ReusableClient keeps a worker's client across :info completions.
 	ReusableClient bool
 	// Setup, if set, runs once per node before the main phase.
-	Setup func(ctx context.Context, node string, call RPC) error
+	Setup func(ctx context.Context, o Options, node string, call RPC) error
 	// Generator returns the main-phase source of invocations.
 	Generator func(o Options) Generator
 	// Final, if set, returns the final-phase invocations of one worker

@@ -12,32 +12,8 @@ import (
 
 	"github.com/glomers/glomers/checker"
 	"github.com/glomers/glomers/history"
+	"github.com/glomers/glomers/internal/conformance"
 )
-
-// conformanceDir finds ../shared/conformance relative to the repository
-// root (the folder holding go.mod).
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory; cannot locate ../shared/conformance")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "conformance")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("conformance corpus not found at %s: %v", c, err)
-	}
-	return c
-}
 
 type conformanceCase struct {
 	Workload string          `json:"workload"`
@@ -70,18 +46,7 @@ func asJSON(t *testing.T, r Result) map[string]any {
 }
 
 func TestConformance(t *testing.T) {
-	dir := conformanceDir(t)
-	var files []string
-	for _, pattern := range []string{"g-set-*.json", "broadcast-*.json"} {
-		fs, err := filepath.Glob(filepath.Join(dir, pattern))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, fs...)
-	}
-	if len(files) == 0 {
-		t.Skipf("no g-set or broadcast cases in %s", dir)
-	}
+	files := append(conformance.Glob(t, "g-set-*.json"), conformance.Glob(t, "broadcast-*.json")...)
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
 			raw, err := os.ReadFile(f)

@@ -32,17 +32,11 @@ var replySchemas = map[string]workload.Schema{
 func isList(v any) bool { _, ok := v.([]any); return ok }
 
 // Workload returns the broadcast workload.
-//
-// The runner's Setup hook does not receive the test options yet, so this
-// Setup sends every node the topology of an empty node list ({}); a
-// runner that passes its options should call SetupNode instead.
 func Workload() *workload.Workload {
 	return &workload.Workload{
-		Name:       "broadcast",
-		Idempotent: map[history.Keyword]bool{FRead: true},
-		Setup: func(ctx context.Context, node string, call workload.RPC) error {
-			return SetupNode(ctx, workload.Options{Topology: "grid"}, node, call)
-		},
+		Name:         "broadcast",
+		Idempotent:   map[history.Keyword]bool{FRead: true},
+		Setup:        SetupNode,
 		Generator:    Generator,
 		Final:        Final,
 		ReplySchemas: replySchemas,
@@ -108,7 +102,11 @@ func Invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, 
 		if err != nil {
 			return op, err
 		}
-		msgs := append([]any{}, reply["messages"].([]any)...)
+		list, ok := reply["messages"].([]any)
+		if !ok {
+			return op, fmt.Errorf("read_ok messages is %T, not a list", reply["messages"])
+		}
+		msgs := append([]any{}, list...)
 		sortValues(msgs)
 		op.Type = history.OK
 		op.Value = msgs
