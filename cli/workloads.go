@@ -5,6 +5,7 @@ import (
 	"github.com/glomers/glomers/workload/broadcast"
 	"github.com/glomers/glomers/workload/counter"
 	"github.com/glomers/glomers/workload/echo"
+	"github.com/glomers/glomers/workload/gset"
 	"github.com/glomers/glomers/workload/kafka"
 	"github.com/glomers/glomers/workload/txn"
 	"github.com/glomers/glomers/workload/uniqueids"
@@ -15,6 +16,7 @@ import (
 var Workloads = map[string]func() *workload.Workload{
 	"broadcast":       broadcast.Workload,
 	"echo":            echo.Workload,
+	"g-set":           gset.Workload,
 	"g-counter":       counter.GCounter,
 	"kafka":           kafka.Workload,
 	"pn-counter":      counter.PNCounter,

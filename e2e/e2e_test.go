@@ -184,6 +184,18 @@ func TestBrokenNodes(t *testing.T) {
 			wants: []string{":lost-count", ":workload {:valid? false"},
 		},
 		{
+			name:  "g-set kept on one node is correct",
+			args:  []string{"-w", "g-set", "--bin", bin("gset-local"), "--node-count", "1", "--time-limit", "3", "--rate", "20"},
+			code:  0,
+			wants: []string{":workload {:valid? true", "Everything looks good!"},
+		},
+		{
+			name:  "g-set that never shares its elements",
+			args:  []string{"-w", "g-set", "--bin", bin("gset-local"), "--node-count", "3", "--time-limit", "3", "--rate", "20"},
+			code:  1,
+			wants: []string{":lost-count", ":workload {:valid? false"},
+		},
+		{
 			name:   "node that exits mid-run",
 			args:   []string{"-w", "echo", "--bin", bin("echo-exit"), "--node-count", "2", "--time-limit", "60", "--rate", "50"},
 			code:   255,

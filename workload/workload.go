@@ -153,3 +153,30 @@ func Keywordize(body message.Body) map[history.Keyword]any {
 	}
 	return out
 }
+
+// SortValues sorts a read's elements as a set would list them: numbers
+// ascending (integers exactly), anything else after them, in place.
+func SortValues(vs []any) {
+	num := func(v any) (float64, bool) {
+		switch x := v.(type) {
+		case int64:
+			return float64(x), true
+		case float64:
+			return x, true
+		}
+		return 0, false
+	}
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, aok := num(vs[i])
+		b, bok := num(vs[j])
+		if !aok || !bok {
+			return aok && !bok
+		}
+		if ai, ok := vs[i].(int64); ok {
+			if bi, ok := vs[j].(int64); ok {
+				return ai < bi
+			}
+		}
+		return a < b
+	})
+}

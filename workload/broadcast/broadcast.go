@@ -8,7 +8,6 @@ package broadcast
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/glomers/glomers/checker"
 	"github.com/glomers/glomers/checker/setfull"
@@ -107,39 +106,10 @@ func Invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, 
 			return op, fmt.Errorf("read_ok messages is %T, not a list", reply["messages"])
 		}
 		msgs := append([]any{}, list...)
-		sortValues(msgs)
+		workload.SortValues(msgs)
 		op.Type = history.OK
 		op.Value = msgs
 		return op, nil
 	}
 	return op, fmt.Errorf("broadcast: unknown function %q", op.F)
-}
-
-// sortValues sorts numbers ascending; anything else keeps its place after
-// the numbers.
-func sortValues(vs []any) {
-	num := func(v any) (float64, bool) {
-		switch x := v.(type) {
-		case int64:
-			return float64(x), true
-		case float64:
-			return x, true
-		}
-		return 0, false
-	}
-	sort.SliceStable(vs, func(i, j int) bool {
-		a, aok := num(vs[i])
-		b, bok := num(vs[j])
-		switch {
-		case aok && bok:
-			if ai, ok := vs[i].(int64); ok {
-				if bi, ok := vs[j].(int64); ok {
-					return ai < bi
-				}
-			}
-			return a < b
-		default:
-			return aok && !bok
-		}
-	})
 }
