@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"olympos.io/encoding/edn"
+
+	"github.com/glomers/glomers/message"
 )
 
 // Read parses a history in either form glomers writes or accepts: a JSON
@@ -79,36 +81,18 @@ func readJSONLines(data []byte) ([]Op, error) {
 }
 
 func opFromJSON(raw []byte) (Op, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
+	v, err := message.Decode(raw)
+	if err != nil {
 		return Op{}, fmt.Errorf("not a JSON op: %w", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return Op{}, fmt.Errorf("not a JSON op: %s", raw)
 	}
 	return opFromMap(func(k string) (any, bool) {
 		v, ok := m[k]
-		return normalizeJSON(v), ok
+		return v, ok
 	})
-}
-
-func normalizeJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalizeJSON(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeJSON(e)
-		}
-	}
-	return v
 }
 
 func readEDN(data []byte) ([]Op, error) {

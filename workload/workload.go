@@ -180,3 +180,18 @@ func SortValues(vs []any) {
 		return a < b
 	})
 }
+
+// AddsAndReads mixes, uniformly at random, adds of 0, 1, 2, … (unique and
+// increasing across all threads, under the function add) with reads: the
+// generator of broadcast and g-set.
+func AddsAndReads(o Options, add, read history.Keyword) Generator {
+	var next int64
+	return GeneratorFunc(func(int) (history.Op, bool) {
+		if o.Rand.IntN(2) == 0 {
+			return history.Op{F: read}, true
+		}
+		v := next
+		next++
+		return history.Op{F: add, Value: v}, true
+	})
+}

@@ -70,15 +70,7 @@ func SetupNode(ctx context.Context, o workload.Options, node string, call worklo
 // Generator mixes, uniformly at random, broadcasts of 0, 1, 2, … (unique
 // and increasing across all threads) with reads.
 func Generator(o workload.Options) workload.Generator {
-	var next int64
-	return workload.GeneratorFunc(func(int) (history.Op, bool) {
-		if o.Rand.IntN(2) == 0 {
-			return history.Op{F: FRead}, true
-		}
-		v := next
-		next++
-		return history.Op{F: FBroadcast, Value: v}, true
-	})
+	return workload.AddsAndReads(o, FBroadcast, FRead)
 }
 
 // Final is each thread's final phase: one read marked :final?.

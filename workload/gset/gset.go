@@ -47,15 +47,7 @@ func Workload() *workload.Workload {
 // Generator mixes, uniformly at random, adds of 0, 1, 2, … (unique and
 // increasing across all threads) with reads.
 func Generator(o workload.Options) workload.Generator {
-	var next int64
-	return workload.GeneratorFunc(func(int) (history.Op, bool) {
-		if o.Rand.IntN(2) == 0 {
-			return history.Op{F: FRead}, true
-		}
-		v := next
-		next++
-		return history.Op{F: FAdd, Value: v}, true
-	})
+	return workload.AddsAndReads(o, FAdd, FRead)
 }
 
 // Final is each thread's final phase: one read (Maelstrom's g-set marks it
