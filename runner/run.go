@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -99,7 +100,7 @@ func Run(cfg Config) (*Outcome, error) {
 	t.drv = network.NewDriver(t.net, start)
 	defer t.drv.Close()
 	if cfg.LogNetSend {
-		t.drv.OnSend(func(m message.Message) { t.log.info(":send %s", m.Line()[:len(m.Line())-1]) })
+		t.drv.OnSend(func(m message.Message) { t.log.info(":send %s", bytes.TrimSpace(m.Line())) })
 	}
 	t.rec = newRecorder(t.drv.Now, t.log)
 
@@ -209,7 +210,7 @@ func (t *test) startNodes() error {
 func (t *test) deliverer(p *process.Process) network.Handler {
 	return func(m message.Message) {
 		if t.cfg.LogNetRecv {
-			t.log.info(":recv %s", m.Line()[:len(m.Line())-1])
+			t.log.info(":recv %s", bytes.TrimSpace(m.Line()))
 		}
 		p.Deliver(m)
 	}
