@@ -14,8 +14,8 @@ import (
 	"github.com/glomers/glomers/checker/availability"
 	"github.com/glomers/glomers/history"
 	"github.com/glomers/glomers/network"
+	"github.com/glomers/glomers/rundir"
 	"github.com/glomers/glomers/runner"
-	"github.com/glomers/glomers/store"
 	"github.com/glomers/glomers/workload"
 )
 
@@ -101,14 +101,14 @@ func analyzeCmd(args []string, env Env) int {
 		}
 	}
 	results := runner.Analyze(w, opts, req, h, journal)
-	b, err := store.EDN(results)
+	b, err := rundir.EDN(results)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "glomers analyze: %v\n", err)
 		return ExitCrash
 	}
 	fmt.Fprintf(env.Stdout, "%s\n\n%s\n", b, runner.Verdict(results.Valid))
 	if dir != "" {
-		run := &store.Run{Dir: dir}
+		run := &rundir.Run{Dir: dir}
 		if err := run.WriteEDN("results.edn", results); err != nil {
 			fmt.Fprintf(env.Stderr, "glomers analyze: %v\n", err)
 			return ExitCrash

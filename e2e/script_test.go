@@ -22,7 +22,12 @@ func fakeMaelstrom(t *testing.T, dir, log string) string {
 
 func runScript(t *testing.T, env []string, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.Command("bash", append([]string{"../scripts/run-maelstrom.sh"}, args...)...)
+	script, err := filepath.Abs("../scripts/run-maelstrom.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", append([]string{script}, args...)...)
+	cmd.Dir = t.TempDir() // the fallback's glomers run keeps its store here
 	cmd.Env = append(os.Environ(), append([]string{"GLOMERS_BIN_DIR=" + binDir}, env...)...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err

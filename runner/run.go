@@ -19,7 +19,7 @@ import (
 	"github.com/glomers/glomers/network"
 	"github.com/glomers/glomers/process"
 	"github.com/glomers/glomers/report"
-	"github.com/glomers/glomers/store"
+	"github.com/glomers/glomers/rundir"
 	"github.com/glomers/glomers/workload"
 )
 
@@ -40,7 +40,7 @@ func (e *CrashError) Unwrap() error { return e.Err }
 // test is the state of one running test.
 type test struct {
 	cfg   Config
-	run   *store.Run
+	run   *rundir.Run
 	log   *logger
 	net   *network.Network
 	drv   *network.Driver
@@ -66,7 +66,7 @@ type test struct {
 // crashed; the run folder then holds what was written before.
 func Run(cfg Config) (*Outcome, error) {
 	start := time.Now()
-	run, err := store.Create(cfg.StoreDir, cfg.Workload.Name, start)
+	run, err := rundir.Create(cfg.StoreDir, cfg.Workload.Name, start)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func Run(cfg Config) (*Outcome, error) {
 	if err := report.Write(run.Dir, out.History, t.drv.Journal(), out.Results); err != nil {
 		t.log.warn("some plots or pages could not be drawn (the verdict stands): %v", err)
 	}
-	b, err := store.EDN(out.Results)
+	b, err := rundir.EDN(out.Results)
 	if err != nil {
 		return out, fmt.Errorf("print results: %w", err)
 	}

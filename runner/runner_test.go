@@ -9,7 +9,7 @@ import (
 	"github.com/glomers/glomers/checker"
 	"github.com/glomers/glomers/checker/availability"
 	"github.com/glomers/glomers/history"
-	"github.com/glomers/glomers/store"
+	"github.com/glomers/glomers/rundir"
 	"github.com/glomers/glomers/workload"
 	"github.com/glomers/glomers/workload/echo"
 )
@@ -85,7 +85,7 @@ func TestAnalyzeMergesVerdicts(t *testing.T) {
 
 func TestResultsEncodeAlike(t *testing.T) {
 	r := Analyze(echo.Workload(), workload.Options{}, availability.Requirement{}, echoHistory("nope"), nil)
-	e, err := store.EDN(r)
+	e, err := rundir.EDN(r)
 	if err != nil {
 		t.Fatal(err)
 	}
