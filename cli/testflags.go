@@ -195,6 +195,11 @@ func (f *testFlags) config(fs *pflag.FlagSet, args []string) (runner.Config, err
 	if f.seed == 0 {
 		cfg.Seed = uint64(time.Now().UnixNano())
 	}
+	if cfg.Workload != nil && cfg.Workload.Validate != nil && len(errs) == 0 {
+		if err := cfg.Workload.Validate(cfg.WorkloadOptions()); err != nil {
+			bad("%v", err)
+		}
+	}
 	return cfg, errors.Join(errs...)
 }
 

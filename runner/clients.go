@@ -103,7 +103,7 @@ func (t *test) invoke(w *worker, op history.Op) history.Op {
 	wl := t.cfg.Workload
 	c := w.client
 	call := func(ctx context.Context, body message.Body) (message.Body, error) {
-		reply, err := c.Call(ctx, w.node, body, client.DefaultTimeout)
+		reply, err := c.Call(ctx, w.node, body, wl.Timeout(t.opts))
 		if err != nil {
 			return reply, err
 		}

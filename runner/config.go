@@ -52,3 +52,13 @@ const (
 	RecoveryWait    = 10 * time.Second
 	maxConsoleNotes = 10
 )
+
+// WorkloadOptions returns the options the workload sees (without its
+// random source, which Run seeds).
+func (c Config) WorkloadOptions() workload.Options {
+	return workload.Options{
+		Nodes: c.Nodes, Concurrency: c.Concurrency, KeyCount: c.KeyCount,
+		MaxTxnLength: c.MaxTxnLength, MaxWritesPerKey: c.MaxWritesPerKey,
+		Topology: c.Topology, ConsistencyModels: c.ConsistencyModels, Latency: c.Latency.Mean,
+	}
+}

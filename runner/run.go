@@ -84,12 +84,8 @@ func Run(cfg Config) (*Outcome, error) {
 	t.ctx, t.cancel = context.WithCancelCause(context.Background())
 	defer t.cancel(nil)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
-	t.opts = workload.Options{
-		Nodes: cfg.Nodes, Concurrency: cfg.Concurrency, KeyCount: cfg.KeyCount,
-		MaxTxnLength: cfg.MaxTxnLength, MaxWritesPerKey: cfg.MaxWritesPerKey,
-		Topology: cfg.Topology, Latency: cfg.Latency.Mean, ConsistencyModels: cfg.ConsistencyModels,
-		Rand: rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())),
-	}
+	t.opts = cfg.WorkloadOptions()
+	t.opts.Rand = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
 	t.log.info("Running test %s in %s", cfg.Workload.Name, run.Dir)
 	t.log.info("Seed %d (repeat with --seed %d)", cfg.Seed, cfg.Seed)
 	if err := run.WriteJSON("test.json", NewRecord(cfg)); err != nil {

@@ -46,6 +46,12 @@ type Workload struct {
 	NoErrorMapping bool
 	// ReusableClient keeps a worker's client across :info completions.
 	ReusableClient bool
+	// Validate, if set, rejects options the workload cannot run with
+	// (the CLI reports it as a bad argument).
+	Validate func(o Options) error
+	// RPCTimeout, if set, is how long a client waits for each reply;
+	// otherwise client.DefaultTimeout (5 s).
+	RPCTimeout func(o Options) time.Duration
 	// Setup, if set, runs once per node before the main phase.
 	Setup func(ctx context.Context, o Options, node string, call RPC) error
 	// Generator returns the main-phase source of invocations.
@@ -194,4 +200,12 @@ func AddsAndReads(o Options, add, read history.Keyword) Generator {
 		next++
 		return history.Op{F: add, Value: v}, true
 	})
+}
+
+// Timeout returns how long a client of w waits for a reply.
+func (w *Workload) Timeout(o Options) time.Duration {
+	if w.RPCTimeout != nil {
+		return w.RPCTimeout(o)
+	}
+	return client.DefaultTimeout
 }
