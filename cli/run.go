@@ -97,7 +97,7 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 			mark, r.met = "MISSED", false
 		}
 		notes = append(notes, fmt.Sprintf("%s: %s (%s)", t.Name, got, mark))
-		fmt.Fprintf(env.Stdout, "target %-28s %-12s %s\n", t.Name, got, mark)
+		fmt.Fprintf(env.Stdout, "target %-48s %-14s %s\n", t.Name, got, mark)
 	}
 	r.targets = strings.Join(notes, "; ")
 	if !r.met && r.code == ExitValid {

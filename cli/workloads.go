@@ -7,6 +7,7 @@ import (
 	"github.com/glomers/glomers/workload/echo"
 	"github.com/glomers/glomers/workload/gset"
 	"github.com/glomers/glomers/workload/kafka"
+	"github.com/glomers/glomers/workload/linkv"
 	"github.com/glomers/glomers/workload/txn"
 	"github.com/glomers/glomers/workload/uniqueids"
 )
@@ -19,6 +20,7 @@ var Workloads = map[string]func() *workload.Workload{
 	"g-set":           gset.Workload,
 	"g-counter":       counter.GCounter,
 	"kafka":           kafka.Workload,
+	"lin-kv":          linkv.Workload,
 	"pn-counter":      counter.PNCounter,
 	"unique-ids":      uniqueids.Workload,
 	"txn-rw-register": txn.RWRegister,

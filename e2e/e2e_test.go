@@ -253,6 +253,24 @@ func TestBrokenNodes(t *testing.T) {
 			code:  1,
 			wants: []string{":lost-write {:count", "Analysis invalid!"},
 		},
+		{
+			name:  "lin-kv that reads from a stale local cache",
+			args:  []string{"-w", "lin-kv", "--bin", bin("linkv-stale"), "--node-count", "3", "--concurrency", "2n", "--time-limit", "5", "--rate", "50"},
+			code:  1,
+			wants: []string{":analyzer :porcupine", ":failures [0]", ":workload {:valid? false"},
+		},
+		{
+			name:  "lin-kv register kept on one node is linearizable",
+			args:  []string{"-w", "lin-kv", "--bin", bin("linkv-local"), "--node-count", "1", "--concurrency", "2n", "--time-limit", "5", "--rate", "50"},
+			code:  0,
+			wants: []string{":workload {:valid? true", "Everything looks good!"},
+		},
+		{
+			name:  "lin-kv registers kept on each node",
+			args:  []string{"-w", "lin-kv", "--bin", bin("linkv-local"), "--node-count", "3", "--concurrency", "2n", "--time-limit", "5", "--rate", "50"},
+			code:  1,
+			wants: []string{":failures [0]", ":workload {:valid? false"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
