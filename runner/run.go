@@ -110,16 +110,17 @@ func Run(cfg Config) (*Outcome, error) {
 	if crash == nil {
 		t.log.info("Run complete, writing")
 	}
-	if err := t.writeHistory(); err != nil {
+	out.History = t.rec.ops()
+	journal := t.drv.Journal()
+	if err := t.writeHistory(out.History, journal); err != nil {
 		return out, err
 	}
-	out.History = t.rec.ops()
 	if crash != nil {
 		t.log.log(true, "ERROR", "glomers", "Test crashed!\n%v", crash)
 		return out, &CrashError{crash}
 	}
 	t.log.info("Analyzing...")
-	out.Results = Analyze(cfg.Workload, t.opts, cfg.Availability, out.History, t.drv.Journal())
+	out.Results = Analyze(cfg.Workload, t.opts, cfg.Availability, out.History, journal)
 	t.log.info("Analysis complete")
 	if err := run.WriteEDN("results.edn", out.Results); err != nil {
 		return out, err
@@ -127,7 +128,7 @@ func Run(cfg Config) (*Outcome, error) {
 	if err := run.WriteJSON("results.json", out.Results); err != nil {
 		return out, err
 	}
-	if err := report.Write(run.Dir, out.History, t.drv.Journal(), out.Results); err != nil {
+	if err := report.Write(run.Dir, out.History, journal, out.Results); err != nil {
 		t.log.warn("some plots or pages could not be drawn (the verdict stands): %v", err)
 	}
 	b, err := rundir.EDN(out.Results)
@@ -326,8 +327,9 @@ func (t *test) teardown() error {
 	return errors.Join(crashes...)
 }
 
-func (t *test) writeHistory() error {
-	ops := t.rec.ops()
+// writeHistory writes the history files and the network journal, and
+// marks the run as the latest.
+func (t *test) writeHistory(ops []history.Op, journal []network.Event) error {
 	files := []struct {
 		name  string
 		write func(*os.File) error
@@ -335,7 +337,7 @@ func (t *test) writeHistory() error {
 		{"history.edn", func(f *os.File) error { return history.WriteEDN(f, ops) }},
 		{"history.txt", func(f *os.File) error { return history.WriteText(f, ops) }},
 		{"history.json", func(f *os.File) error { return history.WriteJSON(f, ops) }},
-		{"net-journal.json", func(f *os.File) error { return writeJournal(f, t.drv.Journal()) }},
+		{"net-journal.json", func(f *os.File) error { return writeJournal(f, journal) }},
 	}
 	for _, file := range files {
 		f, err := os.Create(t.run.Path(file.name))
