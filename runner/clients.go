@@ -16,6 +16,7 @@ import (
 	"github.com/glomers/glomers/message"
 	"github.com/glomers/glomers/nemesis"
 	"github.com/glomers/glomers/network"
+	"github.com/glomers/glomers/workload"
 )
 
 // recorder appends ops to the history with dense indices.
@@ -79,8 +80,10 @@ func (t *test) newWorkers() []*worker {
 	return ws
 }
 
-// perform invokes op on w's node and records the invocation and completion.
-func (t *test) perform(w *worker, op history.Op) {
+// perform invokes op on w's node and records the invocation and
+// completion; gen, when it is a workload.Updater, is told of the
+// completion.
+func (t *test) perform(w *worker, op history.Op, gen any) {
 	op.Process = w.process
 	op.Type = history.Invoke
 	inv := t.rec.add(op)
@@ -89,7 +92,10 @@ func (t *test) perform(w *worker, op history.Op) {
 	}
 	done := t.invoke(w, inv)
 	done.Index, done.Time = 0, 0
-	t.rec.add(done)
+	done = t.rec.add(done)
+	if u, ok := gen.(workload.Updater); ok {
+		u.Update(done)
+	}
 	if done.Type == history.Info {
 		w.process += history.Process(t.cfg.Concurrency)
 		if !t.cfg.Workload.ReusableClient {
@@ -151,7 +157,7 @@ func (t *test) mainPhase(rng *rand.Rand) {
 		go func() {
 			defer wg.Done()
 			for op := range work[i] {
-				t.perform(w, op)
+				t.perform(w, op, gen)
 				free <- i
 			}
 		}()
@@ -210,7 +216,7 @@ func (t *test) finalPhase() {
 					return
 				}
 				op.Time = 0
-				t.perform(w, op)
+				t.perform(w, op, nil)
 			}
 		}()
 	}

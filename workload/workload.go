@@ -81,6 +81,15 @@ type Generator interface {
 	Next(thread int) (history.Op, bool)
 }
 
+// Updater is implemented by generators that must see every completion, as
+// Jepsen's generators do through update: lin-kv counts the processes that
+// have worked on each key, and a thread's process changes after :info.
+type Updater interface {
+	// Update is called with each main-phase client completion, after it
+	// is recorded, from the worker goroutines: concurrently with Next.
+	Update(completion history.Op)
+}
+
 // GeneratorFunc adapts a function to Generator.
 type GeneratorFunc func(thread int) (history.Op, bool)
 
