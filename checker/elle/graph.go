@@ -1,6 +1,7 @@
 package elle
 
 import (
+	"github.com/glomers/glomers/checker/scc"
 	"sort"
 
 	"github.com/glomers/glomers/history"
@@ -172,7 +173,7 @@ func extend(a, b *graph) *graph {
 // sccs returns the strongly connected components of g, each sorted, ordered
 // by their smallest vertex. Singletons are included only if keepSingletons.
 func (g *graph) sccs(keepSingletons bool) [][]int {
-	comps := tarjan(g.vertices(), g.succ)
+	comps := scc.Components(g.vertices(), g.succ)
 	var out [][]int
 	for _, c := range comps {
 		if len(c) > 1 || keepSingletons {
@@ -182,65 +183,6 @@ func (g *graph) sccs(keepSingletons bool) [][]int {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
-}
-
-// tarjan finds strongly connected components with an iterative version of
-// Tarjan's algorithm.
-func tarjan[V comparable](vertices []V, succ func(V) []V) [][]V {
-	index := map[V]int{}
-	low := map[V]int{}
-	onStack := map[V]bool{}
-	var stack []V
-	var comps [][]V
-	type frame struct {
-		v    V
-		next []V
-	}
-	for _, root := range vertices {
-		if _, seen := index[root]; seen {
-			continue
-		}
-		calls := []frame{{root, succ(root)}}
-		index[root], low[root] = len(index), len(index)
-		stack = append(stack, root)
-		onStack[root] = true
-		for len(calls) > 0 {
-			f := &calls[len(calls)-1]
-			if len(f.next) > 0 {
-				w := f.next[0]
-				f.next = f.next[1:]
-				if _, seen := index[w]; !seen {
-					index[w], low[w] = len(index), len(index)
-					stack = append(stack, w)
-					onStack[w] = true
-					calls = append(calls, frame{w, succ(w)})
-				} else if onStack[w] {
-					low[f.v] = min(low[f.v], index[w])
-				}
-				continue
-			}
-			v := f.v
-			calls = calls[:len(calls)-1]
-			if len(calls) > 0 {
-				p := calls[len(calls)-1].v
-				low[p] = min(low[p], low[v])
-			}
-			if low[v] == index[v] {
-				var c []V
-				for {
-					w := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					onStack[w] = false
-					c = append(c, w)
-					if w == v {
-						break
-					}
-				}
-				comps = append(comps, c)
-			}
-		}
-	}
-	return comps
 }
 
 // processGraph links consecutive ok operations of each process.

@@ -2,6 +2,7 @@ package elle
 
 import (
 	"fmt"
+	"github.com/glomers/glomers/checker/scc"
 	"sort"
 
 	"github.com/glomers/glomers/history"
@@ -65,7 +66,7 @@ func cyclicVersions(vgs versionGraphs) []CyclicVersionsCase {
 	var cases []CyclicVersionsCase
 	for _, k := range sortedKeys(vgs) {
 		vg := vgs[k]
-		comps := tarjan(sortedKeys(vg), func(v any) []any { return sortedKeys(vg[v]) })
+		comps := scc.Components(sortedKeys(vg), func(v any) []any { return sortedKeys(vg[v]) })
 		var big [][]any
 		for _, c := range comps {
 			if len(c) > 1 {

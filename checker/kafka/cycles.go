@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"github.com/glomers/glomers/checker/scc"
 	"slices"
 	"time"
 
@@ -370,67 +371,20 @@ func sccs(g *graph, labels uint8, within map[int]bool) [][]int {
 		}
 	}
 	slices.Sort(verts)
-	index := map[int]int{}
-	low := map[int]int{}
-	onStack := map[int]bool{}
-	var stack []int
-	var out [][]int
-	next := 0
-	type frame struct {
-		v int
-		i int
-	}
-	for _, root := range verts {
-		if _, ok := index[root]; ok {
-			continue
+	succ := func(v int) []int {
+		var out []int
+		for _, e := range g.out[v] {
+			if e.label&labels != 0 && (within == nil || within[e.to]) {
+				out = append(out, e.to)
+			}
 		}
-		calls := []frame{{root, 0}}
-		index[root], low[root] = next, next
-		next++
-		stack = append(stack, root)
-		onStack[root] = true
-		for len(calls) > 0 {
-			f := &calls[len(calls)-1]
-			es := g.out[f.v]
-			if f.i < len(es) {
-				e := es[f.i]
-				f.i++
-				if e.label&labels == 0 || (within != nil && !within[e.to]) {
-					continue
-				}
-				if _, ok := index[e.to]; !ok {
-					index[e.to], low[e.to] = next, next
-					next++
-					stack = append(stack, e.to)
-					onStack[e.to] = true
-					calls = append(calls, frame{e.to, 0})
-				} else if onStack[e.to] {
-					low[f.v] = min(low[f.v], index[e.to])
-				}
-				continue
-			}
-			v := f.v
-			calls = calls[:len(calls)-1]
-			if len(calls) > 0 {
-				p := calls[len(calls)-1].v
-				low[p] = min(low[p], low[v])
-			}
-			if low[v] == index[v] {
-				var comp []int
-				for {
-					w := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					onStack[w] = false
-					comp = append(comp, w)
-					if w == v {
-						break
-					}
-				}
-				if len(comp) > 1 {
-					slices.Sort(comp)
-					out = append(out, comp)
-				}
-			}
+		return out
+	}
+	var out [][]int
+	for _, comp := range scc.Components(verts, succ) {
+		if len(comp) > 1 {
+			slices.Sort(comp)
+			out = append(out, comp)
 		}
 	}
 	slices.SortFunc(out, func(x, y []int) int { return x[0] - y[0] })
