@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +13,9 @@ import (
 	"github.com/glomers/glomers/network"
 )
 
+// exe is an executable file to pass as --bin: the test binary itself.
+var exe = os.Args[0]
+
 func TestBadArguments(t *testing.T) {
 	tests := []struct {
 		name string
@@ -21,20 +25,23 @@ func TestBadArguments(t *testing.T) {
 		{"no command", nil, "Usage: glomers COMMAND"},
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"missing bin", []string{"test", "-w", "echo"}, "Expected a --bin PATH_TO_BINARY to test"},
-		{"unknown workload", []string{"test", "-w", "nope", "--bin", "x"}, `--workload must be one of`},
-		{"unknown flag", []string{"test", "-w", "echo", "--bin", "x", "--frob"}, "unknown flag: --frob"},
-		{"malformed number", []string{"test", "-w", "echo", "--bin", "x", "--rate", "fast"}, `invalid argument "fast"`},
-		{"negative rate", []string{"test", "-w", "echo", "--bin", "x", "--rate", "-1"}, "--rate must be zero or more"},
-		{"zero time limit", []string{"test", "-w", "echo", "--bin", "x", "--time-limit", "0"}, "--time-limit must be positive"},
-		{"bad concurrency", []string{"test", "-w", "echo", "--bin", "x", "--concurrency", "2x"}, "--concurrency must be a number"},
-		{"bad latency dist", []string{"test", "-w", "echo", "--bin", "x", "--latency-dist", "pareto"}, `unknown latency distribution "pareto"`},
-		{"bad nemesis", []string{"test", "-w", "echo", "--bin", "x", "--nemesis", "kill"}, `unknown fault "kill"`},
-		{"bad nemesis interval", []string{"test", "-w", "echo", "--bin", "x", "--nemesis-interval", "0"}, "--nemesis-interval must be a positive number"},
-		{"bad availability", []string{"test", "-w", "echo", "--bin", "x", "--availability", "most"}, `--availability must be "total" or a number`},
-		{"bad topology", []string{"test", "-w", "echo", "--bin", "x", "--topology", "ring"}, "--topology must be one of"},
-		{"bad model", []string{"test", "-w", "echo", "--bin", "x", "--consistency-models", "serializable,snapshot"}, `unknown model "snapshot"`},
-		{"zero node count", []string{"test", "-w", "echo", "--bin", "x", "--node-count", "0"}, "--node-count must be positive"},
-		{"client-like node name", []string{"test", "-w", "echo", "--bin", "x", "--nodes", "n1,c2"}, `node name "c2" starts with c`},
+		{"unknown workload", []string{"test", "-w", "nope", "--bin", exe}, `--workload must be one of`},
+		{"unknown flag", []string{"test", "-w", "echo", "--bin", exe, "--frob"}, "unknown flag: --frob"},
+		{"malformed number", []string{"test", "-w", "echo", "--bin", exe, "--rate", "fast"}, `invalid argument "fast"`},
+		{"negative rate", []string{"test", "-w", "echo", "--bin", exe, "--rate", "-1"}, "--rate must be zero or more"},
+		{"zero time limit", []string{"test", "-w", "echo", "--bin", exe, "--time-limit", "0"}, "--time-limit must be positive"},
+		{"bad concurrency", []string{"test", "-w", "echo", "--bin", exe, "--concurrency", "2x"}, "--concurrency must be a number"},
+		{"bad latency dist", []string{"test", "-w", "echo", "--bin", exe, "--latency-dist", "pareto"}, `unknown latency distribution "pareto"`},
+		{"bad nemesis", []string{"test", "-w", "echo", "--bin", exe, "--nemesis", "kill"}, `unknown fault "kill"`},
+		{"bad nemesis interval", []string{"test", "-w", "echo", "--bin", exe, "--nemesis-interval", "0"}, "--nemesis-interval must be a positive number"},
+		{"bad availability", []string{"test", "-w", "echo", "--bin", exe, "--availability", "most"}, `--availability must be "total" or a number`},
+		{"bad topology", []string{"test", "-w", "echo", "--bin", exe, "--topology", "ring"}, "--topology must be one of"},
+		{"bad model", []string{"test", "-w", "echo", "--bin", exe, "--consistency-models", "serializable,snapshot"}, `unknown model "snapshot"`},
+		{"zero node count", []string{"test", "-w", "echo", "--bin", exe, "--node-count", "0"}, "--node-count must be positive"},
+		{"client-like node name", []string{"test", "-w", "echo", "--bin", exe, "--nodes", "n1,c2"}, `node name "c2" starts with c`},
+		{"missing binary", []string{"test", "-w", "echo", "--bin", "/nonexistent/node"}, "--bin /nonexistent/node: stat"},
+		{"binary that is a folder", []string{"test", "-w", "echo", "--bin", os.TempDir()}, "is not an executable file"},
+		{"lin-kv concurrency", []string{"test", "-w", "lin-kv", "--bin", exe, "--node-count", "3", "--concurrency", "5"}, "lin-kv needs --concurrency to be a multiple of 2n"},
 		{"unknown challenge", []string{"run", "9z"}, `no challenge "9z"`},
 		{"run without id", []string{"run"}, "glomers run takes one challenge id or all"},
 	}
@@ -84,7 +91,7 @@ func TestTestFlags(t *testing.T) {
 			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 			var f testFlags
 			registerTestFlags(fs, &f)
-			if err := fs.Parse(append([]string{"-w", "echo", "--bin", "x"}, tt.args...)); err != nil {
+			if err := fs.Parse(append([]string{"-w", "echo", "--bin", exe}, tt.args...)); err != nil {
 				t.Fatal(err)
 			}
 			cfg, err := f.config(fs, fs.Args())
@@ -108,7 +115,7 @@ func TestFlagValues(t *testing.T) {
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	var f testFlags
 	registerTestFlags(fs, &f)
-	args := []string{"-w", "echo", "--bin", "x", "--latency", "100", "--latency-dist", "uniform",
+	args := []string{"-w", "echo", "--bin", exe, "--latency", "100", "--latency-dist", "uniform",
 		"--nemesis-interval", "1/2", "--consistency-models", "read-committed , serializable,PL-3",
 		"--availability", "total", "--time-limit", "7", "--seed", "42"}
 	if err := fs.Parse(args); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -85,6 +86,10 @@ func (f *testFlags) config(fs *pflag.FlagSet, args []string) (runner.Config, err
 
 	if f.bin == "" {
 		bad("Expected a --bin PATH_TO_BINARY to test")
+	} else if st, err := os.Stat(f.bin); err != nil {
+		bad("--bin %s: %v (build the solutions with make build)", f.bin, err)
+	} else if st.IsDir() || st.Mode()&0o111 == 0 {
+		bad("--bin %s is not an executable file", f.bin)
 	}
 	cfg.Bin = f.bin
 	if !contains(workloadNames, f.workload) {
