@@ -1,10 +1,11 @@
 package e2e
 
 import (
-	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/glomers/glomers/internal/conformance"
 )
 
 // conformanceCase returns the path of a shared conformance case, skipping

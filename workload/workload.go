@@ -148,6 +148,9 @@ func Any(any) bool { return true }
 // IsString accepts strings.
 func IsString(v any) bool { _, ok := v.(string); return ok }
 
+// IsList accepts JSON arrays.
+func IsList(v any) bool { _, ok := v.([]any); return ok }
+
 // IsInt accepts whole numbers.
 func IsInt(v any) bool {
 	switch n := v.(type) {

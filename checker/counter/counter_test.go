@@ -2,8 +2,6 @@ package counter
 
 import (
 	"encoding/json"
-	"github.com/glomers/glomers/internal/conformance"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -13,7 +11,7 @@ import (
 
 	"github.com/glomers/glomers/checker"
 	"github.com/glomers/glomers/history"
-	"github.com/glomers/glomers/message"
+	"github.com/glomers/glomers/internal/conformance"
 )
 
 // hist builds a history from completions, each preceded by its invocation
@@ -115,52 +113,12 @@ func TestEncoding(t *testing.T) {
 	}
 }
 
-type conformanceCase struct {
-	History []struct {
-		Index   int             `json:"index"`
-		Time    int64           `json:"time"`
-		Type    history.Type    `json:"type"`
-		Process history.Process `json:"process"`
-		F       history.Keyword `json:"f"`
-		Value   json.RawMessage `json:"value"`
-		Final   bool            `json:"final"`
-	} `json:"history"`
-	Expect map[string]json.RawMessage `json:"expect"`
-}
-
 func TestConformance(t *testing.T) {
-	dir := conformance.Dir(t)
-	var files []string
-	for _, pat := range []string{"pn-counter-*.json", "g-counter-*.json"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) == 0 {
-		t.Fatal("no pn-counter-*.json or g-counter-*.json conformance cases")
-	}
+	files := append(conformance.Glob(t, "pn-counter-*.json"), conformance.Glob(t, "g-counter-*.json")...)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			raw, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c conformanceCase
-			if err := json.Unmarshal(raw, &c); err != nil {
-				t.Fatal(err)
-			}
-			var h []history.Op
-			for _, op := range c.History {
-				var v any
-				if len(op.Value) > 0 {
-					if v, err = message.Decode(op.Value); err != nil {
-						t.Fatal(err)
-					}
-				}
-				h = append(h, history.Op{Index: op.Index, Time: op.Time, Type: op.Type, Process: op.Process, F: op.F, Value: v, Final: op.Final})
-			}
+			c := conformance.Load(t, file)
+			h := c.History
 			r := Check(h)
 			// errors are given by history index.
 			var errIdx []int

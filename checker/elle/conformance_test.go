@@ -3,7 +3,6 @@ package elle
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/glomers/glomers/history"
+	"github.com/glomers/glomers/internal/conformance"
 )
 
 type conformanceCase struct {

@@ -3,7 +3,6 @@ package kafka
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/glomers/glomers/checker"
 	"github.com/glomers/glomers/history"
+	"github.com/glomers/glomers/internal/conformance"
 )
 
 type conformanceCase struct {

@@ -2,7 +2,6 @@ package stats
 
 import (
 	"encoding/json"
-	"github.com/glomers/glomers/internal/conformance"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/glomers/glomers/checker"
 	"github.com/glomers/glomers/history"
+	"github.com/glomers/glomers/internal/conformance"
 )
 
 func TestConformanceStatsByF(t *testing.T) {

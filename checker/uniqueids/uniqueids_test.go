@@ -3,8 +3,6 @@ package uniqueids
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/glomers/glomers/internal/conformance"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -13,20 +11,9 @@ import (
 
 	"github.com/glomers/glomers/checker"
 	"github.com/glomers/glomers/history"
+	"github.com/glomers/glomers/internal/conformance"
 	"github.com/glomers/glomers/message"
 )
-
-type conformanceCase struct {
-	History []struct {
-		Index   int             `json:"index"`
-		Time    int64           `json:"time"`
-		Type    history.Type    `json:"type"`
-		Process history.Process `json:"process"`
-		F       history.Keyword `json:"f"`
-		Value   json.RawMessage `json:"value"`
-	} `json:"history"`
-	Expect map[string]json.RawMessage `json:"expect"`
-}
 
 // decode parses JSON as the runner does: integers as int64.
 func decode(t *testing.T, raw []byte) any {
@@ -42,27 +29,10 @@ func decode(t *testing.T, raw []byte) any {
 }
 
 func TestConformance(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(conformance.Dir(t), "unique-ids-*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no unique-ids-*.json conformance cases")
-	}
-	for _, file := range files {
+	for _, file := range conformance.Glob(t, "unique-ids-*.json") {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			raw, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c conformanceCase
-			if err := json.Unmarshal(raw, &c); err != nil {
-				t.Fatal(err)
-			}
-			var h []history.Op
-			for _, op := range c.History {
-				h = append(h, history.Op{Index: op.Index, Time: op.Time, Type: op.Type, Process: op.Process, F: op.F, Value: decode(t, op.Value)})
-			}
+			c := conformance.Load(t, file)
+			h := c.History
 			out, err := json.Marshal(Check(h))
 			if err != nil {
 				t.Fatal(err)

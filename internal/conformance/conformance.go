@@ -4,9 +4,13 @@
 package conformance
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/glomers/glomers/history"
 )
 
 // Dir returns the corpus folder, or skips the test with a clear message
@@ -47,4 +51,30 @@ func Glob(t testing.TB, pattern string) []string {
 		t.Fatalf("no conformance case matches %s in %s", pattern, dir)
 	}
 	return files
+}
+
+// Case is one conformance file: the history, decoded as the runner decodes
+// JSON (whole numbers as int64), and the raw expected results.
+type Case struct {
+	Options json.RawMessage            `json:"options"`
+	Notes   string                     `json:"notes"`
+	Expect  map[string]json.RawMessage `json:"expect"`
+	History []history.Op               `json:"-"`
+}
+
+// Load reads a case file, failing the test on any error.
+func Load(t testing.TB, path string) Case {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Case
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if c.History, err = history.Read(bytes.NewReader(raw)); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return c
 }

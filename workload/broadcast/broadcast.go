@@ -24,11 +24,9 @@ const (
 
 var replySchemas = map[string]workload.Schema{
 	"broadcast": {Type: "broadcast_ok"},
-	"read":      {Type: "read_ok", Fields: map[string]func(any) bool{"messages": isList}},
+	"read":      {Type: "read_ok", Fields: map[string]func(any) bool{"messages": workload.IsList}},
 	"topology":  {Type: "topology_ok"},
 }
-
-func isList(v any) bool { _, ok := v.([]any); return ok }
 
 // Workload returns the broadcast workload.
 func Workload() *workload.Workload {

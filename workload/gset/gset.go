@@ -22,10 +22,8 @@ const (
 
 var replySchemas = map[string]workload.Schema{
 	"add":  {Type: "add_ok"},
-	"read": {Type: "read_ok", Fields: map[string]func(any) bool{"value": isList}},
+	"read": {Type: "read_ok", Fields: map[string]func(any) bool{"value": workload.IsList}},
 }
-
-func isList(v any) bool { _, ok := v.([]any); return ok }
 
 // Workload returns the g-set workload. Like Maelstrom's, it maps no RPC
 // errors: every timeout or error reply is an indeterminate :info.
