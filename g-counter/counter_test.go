@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/glomers/glomers/message"
-	"github.com/glomers/glomers/service"
+	"github.com/glomers/glomers/internal/message"
+	"github.com/glomers/glomers/internal/service"
 )
 
 // fakeKV is one node's connection to a shared seq-kv state machine: the

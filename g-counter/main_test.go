@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/glomers/glomers/internal/service"
 	"github.com/glomers/glomers/node/nodetest"
-	"github.com/glomers/glomers/service"
 )
 
 // TestNodes runs three real nodes in-process, wired to the seq-kv state

@@ -6,11 +6,11 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/glomers/glomers/checker"
-	"github.com/glomers/glomers/checker/elle"
-	"github.com/glomers/glomers/history"
-	"github.com/glomers/glomers/workload"
-	"github.com/glomers/glomers/workload/txn"
+	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/checker/elle"
+	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/workload"
+	"github.com/glomers/glomers/internal/workload/txn"
 )
 
 func val(v int64) *int64 { return &v }

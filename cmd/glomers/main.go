@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/glomers/glomers/cli"
+	"github.com/glomers/glomers/internal/cli"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/glomers/glomers/history"
+	"github.com/glomers/glomers/internal/history"
 )
 
 // Dir returns the corpus folder, or skips the test with a clear message

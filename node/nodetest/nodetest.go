@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/glomers/glomers/message"
+	"github.com/glomers/glomers/internal/message"
+	"github.com/glomers/glomers/internal/service"
 	"github.com/glomers/glomers/node"
-	"github.com/glomers/glomers/service"
 )
 
 // ClientID is the id the test's requests come from.

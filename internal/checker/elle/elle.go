@@ -1,0 +1,266 @@
+// Package elle checks transactional read-write register histories for
+// consistency anomalies, as Elle 0.2.2's rw-register checker does (the
+// checker behind Maelstrom's txn-rw-register workload).
+//
+// It infers partial version orders for each key (nil comes first; a
+// transaction's read of a key precedes its write of that key), derives
+// write-read, write-write and read-write dependencies between committed
+// transactions (plus realtime or process order when the chosen models make
+// such anomalies reportable), and searches the dependency graph for cycles
+// (G0, G1c, G-single, G-nonadjacent, G2 and their -process and -realtime
+// variants). It also reports aborted reads (G1a), intermediate reads (G1b),
+// internal inconsistencies, lost updates and cyclic version orders. The
+// consistency models given say which of those anomalies invalidate the
+// history; see package consistency.
+package elle
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/checker/elle/consistency"
+	"github.com/glomers/glomers/internal/history"
+)
+
+// DefaultCycleSearchTimeout is how long the cycle search may spend on one
+// strongly connected component of the dependency graph (Elle's default).
+const DefaultCycleSearchTimeout = time.Second
+
+// Options configure Check. The zero value is Elle's default:
+// strict-serializable, with only the initial-state version inference.
+type Options struct {
+	// ConsistencyModels the history should satisfy. nil means Elle's
+	// default, strict-serializable; an empty non-nil slice means none, so
+	// only Anomalies are prohibited.
+	ConsistencyModels []string
+	// Anomalies to prohibit in addition, with every anomaly implying them.
+	Anomalies []string
+	// WFRKeys assumes writes follow reads within a transaction.
+	WFRKeys bool
+	// SequentialKeys infers version orders from each process's order.
+	SequentialKeys bool
+	// LinearizableKeys infers version orders from realtime order.
+	LinearizableKeys bool
+	// CycleSearchTimeout bounds the cycle search in each strongly
+	// connected component; 0 means DefaultCycleSearchTimeout. When it
+	// runs out, a :cycle-search-timeout case is reported.
+	CycleSearchTimeout time.Duration
+}
+
+// KnownModels returns every consistency model name Check accepts, sorted.
+func KnownModels() []string { return consistency.KnownModels() }
+
+// unknownTypes make a result :unknown rather than false.
+var unknownTypes = []string{"empty-transaction-graph", "cycle-search-timeout"}
+
+func (o Options) models() []string {
+	if o.ConsistencyModels == nil {
+		return []string{"strict-serializable"}
+	}
+	return o.ConsistencyModels
+}
+
+// prohibited returns the anomaly types that make a history invalid.
+func (o Options) prohibited() map[string]bool {
+	p := consistency.ProhibitedBy(o.models())
+	if len(o.Anomalies) > 0 {
+		for a := range consistency.AllImplying(o.Anomalies) {
+			p[a] = true
+		}
+	}
+	return p
+}
+
+// Check runs Elle's rw-register checker on h. Only client ops are
+// considered. A history Elle would reject with an exception (an unknown
+// model, a malformed micro-op, one value written by two ok transactions)
+// gives an Unknown result with Error set.
+func Check(h []history.Op, opts Options) Result {
+	r, err := check(h, opts)
+	if err != nil {
+		return Result{Valid: checker.Unknown, Error: err.Error()}
+	}
+	return r
+}
+
+func check(h []history.Op, opts Options) (Result, error) {
+	for _, m := range opts.models() {
+		if !consistency.Known(m) {
+			return Result{}, fmt.Errorf("unknown consistency model %q; known models are: %s",
+				m, strings.Join(KnownModels(), ", "))
+		}
+	}
+	txns, err := parseHistory(h)
+	if err != nil {
+		return Result{}, err
+	}
+	prohibited := opts.prohibited()
+	reportable := map[string]bool{}
+	for a := range prohibited {
+		reportable[a] = true
+	}
+	for _, a := range unknownTypes {
+		reportable[a] = true
+	}
+
+	vgs, cyclic := inferVersions(opts, txns)
+	reads, writes := extIndex(txns, false), extIndex(txns, true)
+	g, err := wrGraph(txns, reads, writes)
+	if err != nil {
+		return Result{}, err
+	}
+	g.union(wwrwGraph(vgs, reads, writes))
+	s := &searcher{txns: txns, vgs: vgs, timeout: opts.CycleSearchTimeout}
+	if s.timeout <= 0 {
+		s.timeout = DefaultCycleSearchTimeout
+	}
+	switch {
+	case anyWithSuffix(reportable, "-realtime"):
+		s.extra = relRealtime
+		g.union(realtimeGraph(txns))
+	case anyWithSuffix(reportable, "-process"):
+		s.extra = relProcess
+		g.union(processGraph(txns))
+	}
+
+	anomalies := Anomalies{}
+	if len(cyclic) > 0 {
+		anomalies["cyclic-versions"] = cyclic
+	}
+	if g.size() == 0 {
+		anomalies["empty-transaction-graph"] = true
+	}
+	for _, scc := range g.sccs(false) {
+		cases, err := s.searchSCC(g.selectVertices(scc))
+		if err != nil {
+			return Result{}, err
+		}
+		for _, c := range cases {
+			addCase(anomalies, c.typ, c.c)
+		}
+	}
+	if cs := internalCases(txns); len(cs) > 0 {
+		anomalies["internal"] = cs
+	}
+	if cs := g1aCases(txns); len(cs) > 0 {
+		anomalies["G1a"] = cs
+	}
+	if cs := g1bCases(txns); len(cs) > 0 {
+		anomalies["G1b"] = cs
+	}
+	if cs := lostUpdateCases(txns); len(cs) > 0 {
+		anomalies["lost-update"] = cs
+	}
+	return resultMap(anomalies, prohibited, reportable), nil
+}
+
+// anyWithSuffix reports whether some cycle anomaly type in set ends with
+// suffix.
+func anyWithSuffix(set map[string]bool, suffix string) bool {
+	for _, s := range cycleSpecs {
+		if set[string(s.name)] && strings.HasSuffix(string(s.name), suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// addCase appends c to the slice of its type in a.
+func addCase(a Anomalies, t history.Keyword, c any) {
+	switch x := c.(type) {
+	case CycleCase:
+		cs, _ := a[t].([]CycleCase)
+		a[t] = append(cs, x)
+	case CycleExistsCase:
+		cs, _ := a[t].([]CycleExistsCase)
+		a[t] = append(cs, x)
+	case TimeoutCase:
+		cs, _ := a[t].([]TimeoutCase)
+		a[t] = append(cs, x)
+	}
+}
+
+// resultMap turns the anomalies found into Elle's result map.
+func resultMap(anomalies Anomalies, prohibited, reportable map[string]bool) Result {
+	bad := false
+	all := make([]string, 0, len(anomalies))
+	rep := Anomalies{}
+	for t, cs := range anomalies {
+		all = append(all, string(t))
+		bad = bad || prohibited[string(t)]
+		if reportable[string(t)] {
+			rep[t] = cs
+		}
+	}
+	removeRedundantCycleExists(rep)
+	if len(rep) == 0 {
+		return Result{Valid: checker.Valid}
+	}
+	r := Result{Valid: checker.Unknown, Anomalies: rep, hasAnomalies: true, hasBoundary: true}
+	if bad {
+		r.Valid = checker.Invalid
+	}
+	for t := range rep {
+		r.AnomalyTypes = append(r.AnomalyTypes, t)
+	}
+	sort.Slice(r.AnomalyTypes, func(i, j int) bool { return r.AnomalyTypes[i] < r.AnomalyTypes[j] })
+	not, also := consistency.Boundary(all)
+	r.Not, r.AlsoNot = keywords(not), keywords(also)
+	return r
+}
+
+// removeRedundantCycleExists drops the cycle-exists cases of models that
+// the other anomalies already rule out.
+func removeRedundantCycleExists(a Anomalies) {
+	var others []string
+	for t := range a {
+		if !strings.HasSuffix(string(t), "-cycle-exists") {
+			others = append(others, string(t))
+		}
+	}
+	impossible := consistency.RuledOut(others)
+	for _, e := range existsSpecs {
+		if impossible[e.model] {
+			delete(a, e.typ())
+		}
+	}
+}
+
+func keywords(ss []string) []history.Keyword {
+	ks := make([]history.Keyword, len(ss))
+	for i, s := range ss {
+		ks[i] = history.Keyword(s)
+	}
+	return ks
+}
+
+// CheckMaelstrom is Maelstrom's txn-rw-register checker: Check with
+// writes-follow-reads inference and the given models (nil or empty means
+// strict-serializable), then valid only if no reportable anomaly other than
+// :cycle-search-timeout was found. So :unknown becomes false, a timeout
+// alone is valid, and :anomaly-types and :anomalies are always present.
+func CheckMaelstrom(h []history.Op, models []string) Result {
+	if len(models) == 0 {
+		models = nil
+	}
+	r := Check(h, Options{ConsistencyModels: models, WFRKeys: true})
+	if r.Error != "" {
+		return r
+	}
+	types := []history.Keyword{}
+	for _, t := range r.AnomalyTypes {
+		if t != "cycle-search-timeout" {
+			types = append(types, t)
+		}
+	}
+	if r.Anomalies != nil {
+		delete(r.Anomalies, "cycle-search-timeout")
+	}
+	r.AnomalyTypes = types
+	r.Valid = checker.Of(len(types) == 0)
+	r.hasAnomalies = true
+	return r
+}

@@ -1,0 +1,163 @@
+// Package network simulates Maelstrom's network: every message gets a
+// network-wide id, a delivery deadline drawn from the latency distribution
+// (zero when a client is involved), and is delivered in deadline order
+// unless a partition makes its receiver drop it. Every send and every
+// delivery is journaled.
+//
+// Network is a plain state machine with no goroutines and no clock of its
+// own: callers pass the current time. Driver runs it in real time.
+package network
+
+import (
+	"container/heap"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/glomers/glomers/internal/message"
+)
+
+// EventType tells a send from a delivery in the journal.
+type EventType string
+
+// Journal event types.
+const (
+	Send EventType = "send"
+	Recv EventType = "recv"
+)
+
+// Event is one journal entry. Time counts from the start of the test.
+type Event struct {
+	ID      int64           `json:"id"`
+	Time    time.Duration   `json:"time"`
+	Type    EventType       `json:"type"`
+	Message message.Message `json:"message"`
+}
+
+// Network holds the registered ids, the messages in flight and the
+// partition table.
+type Network struct {
+	latency    Latency
+	rng        *rand.Rand
+	registered map[string]bool
+	inFlight   queue
+	drops      map[string]map[string]bool // receiver -> senders it drops
+	nextMsgID  int64
+	seq        int64
+	journal    []Event
+}
+
+// New returns an empty network whose latencies come from lat and rng.
+func New(lat Latency, rng *rand.Rand) *Network {
+	return &Network{
+		latency:    lat,
+		rng:        rng,
+		registered: map[string]bool{},
+		drops:      map[string]map[string]bool{},
+	}
+}
+
+// Register makes id a valid source and destination.
+func (n *Network) Register(id string) { n.registered[id] = true }
+
+// Deregister removes id; messages still in flight to it are dropped.
+func (n *Network) Deregister(id string) { delete(n.registered, id) }
+
+// Registered reports whether id is currently on the network.
+func (n *Network) Registered(id string) bool { return n.registered[id] }
+
+// Send puts m on the network at time now. It assigns the message its
+// network id, which the returned copy carries. Both ends must be
+// registered.
+func (n *Network) Send(now time.Duration, m message.Message) (message.Message, error) {
+	switch {
+	case m.Src == "" || !n.registered[m.Src]:
+		return m, fmt.Errorf("invalid source %q: no such node, client or service is on the network", m.Src)
+	case m.Dest == "" || !n.registered[m.Dest]:
+		return m, fmt.Errorf("invalid destination %q: no such node, client or service is on the network (a reply to a client that already timed out or was closed?)", m.Dest)
+	}
+	m.ID = n.nextMsgID
+	n.nextMsgID++
+	var delay time.Duration
+	if !message.IsClient(m.Src) && !message.IsClient(m.Dest) {
+		delay = n.latency.Draw(n.rng)
+	}
+	n.record(now, Send, m)
+	n.seq++
+	heap.Push(&n.inFlight, pending{deadline: now + delay, seq: n.seq, msg: m})
+	return m, nil
+}
+
+// NextDeadline returns when the earliest message in flight is due.
+func (n *Network) NextDeadline() (time.Duration, bool) {
+	if len(n.inFlight) == 0 {
+		return 0, false
+	}
+	return n.inFlight[0].deadline, true
+}
+
+// Deliver removes every message due by now, in deadline order (ties in
+// send order), and returns those that reach their receiver. A message is
+// dropped when, at its deadline, its receiver holds a grudge against its
+// sender or its receiver has left the network. Only delivered messages are
+// journaled as received.
+func (n *Network) Deliver(now time.Duration) []message.Message {
+	var out []message.Message
+	for len(n.inFlight) > 0 && n.inFlight[0].deadline <= now {
+		p := heap.Pop(&n.inFlight).(pending)
+		m := p.msg
+		if !n.registered[m.Dest] || n.drops[m.Dest][m.Src] {
+			continue
+		}
+		n.record(p.deadline, Recv, m)
+		out = append(out, m)
+	}
+	return out
+}
+
+// Partition makes each receiver in grudge drop messages from the listed
+// senders, in addition to any partition already in place.
+func (n *Network) Partition(grudge map[string][]string) {
+	for dest, srcs := range grudge {
+		if n.drops[dest] == nil {
+			n.drops[dest] = map[string]bool{}
+		}
+		for _, s := range srcs {
+			n.drops[dest][s] = true
+		}
+	}
+}
+
+// Heal removes every partition.
+func (n *Network) Heal() { n.drops = map[string]map[string]bool{} }
+
+// Journal returns every event so far, in order.
+func (n *Network) Journal() []Event { return n.journal }
+
+func (n *Network) record(t time.Duration, typ EventType, m message.Message) {
+	n.journal = append(n.journal, Event{ID: int64(len(n.journal)), Time: t, Type: typ, Message: m})
+}
+
+type pending struct {
+	deadline time.Duration
+	seq      int64
+	msg      message.Message
+}
+
+type queue []pending
+
+func (q queue) Len() int { return len(q) }
+func (q queue) Less(i, j int) bool {
+	if q[i].deadline != q[j].deadline {
+		return q[i].deadline < q[j].deadline
+	}
+	return q[i].seq < q[j].seq
+}
+func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *queue) Push(x any)   { *q = append(*q, x.(pending)) }
+func (q *queue) Pop() any {
+	old := *q
+	p := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return p
+}

@@ -1,0 +1,76 @@
+// Package preset lists the Gossip Glomers challenges with their official
+// flags (../shared/spec/challenges.md) and our targets for each.
+package preset
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/checker/availability"
+	"github.com/glomers/glomers/internal/checker/netstats"
+	"github.com/glomers/glomers/internal/checker/stats"
+	"github.com/glomers/glomers/internal/runner"
+)
+
+// Preset is one challenge.
+type Preset struct {
+	ID     string   // challenge id, e.g. "3e"
+	Title  string   // short description
+	Binary string   // the solution binary in bin/
+	Flags  []string // official flags, after --bin
+	// Targets judge a finished run; the preset passes when every one does.
+	Targets []Target
+}
+
+// Target is one goal a run must meet.
+type Target struct {
+	Name  string
+	Check func(r runner.Results) (ok bool, got string)
+}
+
+// Figures are the key numbers of a run, for the summary table.
+type Figures struct {
+	Ops        int
+	OKFraction float64
+	MsgsPerOp  float64 // server messages per operation; -1 if unknown
+}
+
+// KeyFigures extracts the summary numbers from results.
+func KeyFigures(r runner.Results) Figures {
+	f := Figures{MsgsPerOp: -1}
+	if a, ok := r.Availability.(availability.Result); ok {
+		f.OKFraction = a.OKFraction
+	}
+	if n, ok := r.Net.(netstats.Result); ok && n.Servers.MsgsPerOp != nil {
+		f.MsgsPerOp = *n.Servers.MsgsPerOp
+	}
+	if s, ok := r.Stats.(stats.Result); ok {
+		f.Ops = s.Count
+	}
+	return f
+}
+
+// Valid is the target every challenge has: the checkers find no anomaly.
+var Valid = Target{Name: "valid", Check: func(r runner.Results) (bool, string) {
+	return r.Valid == checker.Valid, r.Valid.String()
+}}
+
+// All returns every preset, in challenge order.
+func All() []Preset { return append([]Preset(nil), all...) }
+
+// Lookup returns the preset with the given id.
+func Lookup(id string) (Preset, error) {
+	for _, p := range all {
+		if strings.EqualFold(p.ID, id) {
+			return p, nil
+		}
+	}
+	ids := make([]string, len(all))
+	for i, p := range all {
+		ids[i] = p.ID
+	}
+	sort.Strings(ids)
+	return Preset{}, fmt.Errorf("no challenge %q (known: %s, all)", id, strings.Join(ids, ", "))
+}

@@ -1,0 +1,162 @@
+package process
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/glomers/glomers/internal/message"
+)
+
+// script writes an executable shell script and returns its path.
+func script(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "node.sh")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// recorder collects what a process reports.
+type recorder struct {
+	mu       sync.Mutex
+	messages []message.Message
+	problems []error
+	stderr   []string
+}
+
+func (r *recorder) hooks() Hooks {
+	return Hooks{
+		Message: func(m message.Message) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.messages = append(r.messages, m)
+			if m.Dest == "nobody" {
+				return errors.New("invalid destination")
+			}
+			return nil
+		},
+		Problem: func(err error) { r.mu.Lock(); r.problems = append(r.problems, err); r.mu.Unlock() },
+		Stderr:  func(l string) { r.mu.Lock(); r.stderr = append(r.stderr, l); r.mu.Unlock() },
+	}
+}
+
+func start(t *testing.T, body string, r *recorder) *Process {
+	t.Helper()
+	p, err := Start(Config{ID: "n1", Bin: script(t, body), Dir: t.TempDir(), LogPath: filepath.Join(t.TempDir(), "n1.log")}, r.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Kill() })
+	return p
+}
+
+func waitExit(t *testing.T, p *Process) {
+	t.Helper()
+	select {
+	case <-p.Exited():
+	case <-time.After(10 * time.Second):
+		t.Fatal("process did not exit")
+	}
+}
+
+func TestStdoutLines(t *testing.T) {
+	huge := strings.Repeat("x", 1<<20) // far beyond bufio.Scanner's 64 KiB
+	body := `printf '%s\n' '{"src":"n1","dest":"c1","body":{"type":"ok"}}'
+printf 'not json\n'
+printf '%s\n' '{"src":"n1","dest":"nobody","body":{}}'
+printf '{"src":"n1","dest":"c1","body":{"type":"big","data":"%s"}}\n' "` + huge + `"
+printf '%s' '{"src":"n1","dest":"c1","body":{"type":"unfinished"}}'
+`
+	r := &recorder{}
+	p := start(t, body, r)
+	waitExit(t, p)
+	if len(r.messages) != 3 {
+		t.Fatalf("got %d messages, want 3 (ok, nobody, big)", len(r.messages))
+	}
+	if b, _ := r.messages[2].DecodeBody(); len(b["data"].(string)) != 1<<20 {
+		t.Errorf("the 1 MiB message was cut")
+	}
+	want := []string{"not well-formed JSON", "refused: invalid destination", "no trailing newline"}
+	if len(r.problems) != len(want) {
+		t.Fatalf("problems %v, want %d", r.problems, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(r.problems[i].Error(), w) || !strings.Contains(r.problems[i].Error(), "n1") {
+			t.Errorf("problem %d = %v, want it to name n1 and say %q", i, r.problems[i], w)
+		}
+	}
+}
+
+func TestCrashReport(t *testing.T) {
+	r := &recorder{}
+	p := start(t, "echo 'about to fail' >&2\necho '{\"src\":\"n1\",\"dest\":\"c1\",\"body\":{}}'\nexit 3\n", r)
+	waitExit(t, p)
+	c := p.Crash()
+	if c == nil {
+		t.Fatal("no crash report for a node that exited by itself")
+	}
+	msg := c.Error()
+	for _, w := range []string{"Node n1 crashed with exit status 3", "about to fail", `"dest":"c1"`, c.LogPath} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("crash report lacks %q:\n%s", w, msg)
+		}
+	}
+	log, err := os.ReadFile(c.LogPath)
+	if err != nil || !strings.Contains(string(log), "about to fail") {
+		t.Errorf("stderr log %q, %v", log, err)
+	}
+	if p.Kill() {
+		t.Error("Kill reported a dead node as running")
+	}
+}
+
+func TestKillIsNotACrash(t *testing.T) {
+	r := &recorder{}
+	p := start(t, "while true; do sleep 1; done\n", r)
+	if !p.Kill() {
+		t.Fatal("Kill reported a running node as already dead")
+	}
+	if c := p.Crash(); c != nil {
+		t.Errorf("a killed node has a crash report: %v", c)
+	}
+}
+
+func TestDeliverWritesLines(t *testing.T) {
+	r := &recorder{}
+	// The node echoes each stdin line back as a message body field.
+	p := start(t, `while read -r line; do printf '{"src":"n1","dest":"c1","body":{"got":%s}}\n' "$line"; done`, r)
+	for i := range 3 {
+		p.Deliver(message.New("c1", "n1", message.Body{"type": "echo", "i": i}))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r.mu.Lock()
+		n := len(r.messages)
+		r.mu.Unlock()
+		if n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d echoes of delivered lines, want 3; problems %v", n, r.problems)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestStartErrors(t *testing.T) {
+	dir := t.TempDir()
+	notExec := filepath.Join(dir, "plain")
+	os.WriteFile(notExec, []byte("hi"), 0o644)
+	for _, bin := range []string{filepath.Join(dir, "missing"), notExec, dir} {
+		_, err := Start(Config{ID: "n1", Bin: bin, Dir: dir, LogPath: filepath.Join(dir, "n1.log")}, Hooks{})
+		if err == nil || !strings.Contains(err.Error(), "n1") {
+			t.Errorf("Start(%s) = %v, want an error naming the node", bin, err)
+		}
+	}
+}

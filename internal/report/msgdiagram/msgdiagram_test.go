@@ -1,0 +1,73 @@
+package msgdiagram
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/glomers/glomers/internal/message"
+	"github.com/glomers/glomers/internal/network"
+)
+
+func TestParticipants(t *testing.T) {
+	tests := []struct {
+		pairs [][2]string
+		want  []string
+	}{
+		{nil, nil},
+		{[][2]string{{"n10", "n2"}, {"c11", "n1"}, {"c2", "lin-kv"}}, []string{"c2", "c11", "n1", "n2", "n10", "lin-kv"}},
+		{[][2]string{{"seq-kv", "n0"}, {"lww-kv", "n0"}, {"ab3", "n0"}}, []string{"ab3", "n0", "lww-kv", "seq-kv"}},
+	}
+	for _, tt := range tests {
+		var evs []event
+		for _, p := range tt.pairs {
+			evs = append(evs, event{Event: network.Event{Message: message.Message{Src: p[0], Dest: p[1]}}})
+		}
+		if got := participants(evs); !slices.Equal(got, tt.want) {
+			t.Errorf("participants(%v) = %v, want %v", tt.pairs, got, tt.want)
+		}
+	}
+}
+
+func TestLabel(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{`{"type":"echo","echo":"hi","msg_id":3}`, `echo {"echo":"hi"}`},
+		{`{"type":"read_ok","in_reply_to":3}`, `read_ok`},
+		{`{"type":"error","code":20,"text":"key does not exist","in_reply_to":3}`, `error key does not exist`},
+		{`{"type":"broadcast","message":123456789012345678901234567890,"msg_id":1}`, `broadcast {"message":1.2345678901234568e+29}`},
+		{`{"type":"send","key":"k","msg":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}`, `send {"key":"k","msg":"aaaaaaaaaaaaaaaaaaaaaaaa…`},
+		{`[1,2]`, ``},
+	}
+	for _, tt := range tests {
+		evs, _ := pick([]network.Event{{Message: message.Message{Body: json.RawMessage(tt.body)}}}, 10)
+		if got := label(evs[0]); got != tt.want {
+			t.Errorf("label(%s) = %q, want %q", tt.body, got, tt.want)
+		}
+	}
+}
+
+func TestColours(t *testing.T) {
+	j := []network.Event{}
+	add := func(src, dest, body string) {
+		m := message.Message{ID: int64(len(j)), Src: src, Dest: dest, Body: json.RawMessage(body)}
+		j = append(j, network.Event{Type: network.Send, Message: m}, network.Event{Type: network.Recv, Message: m})
+	}
+	add("c1", "n0", `{"type":"init","msg_id":1}`)
+	add("c1", "n0", `{"type":"echo"}`)
+	add("n0", "n1", `{"type":"gossip"}`)
+	add("n0", "seq-kv", `{"type":"error","code":11}`)
+	var b strings.Builder
+	if err := Write(&b, j, 0); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	for _, want := range []string{`stroke="#81BFFC"`, `stroke="#000000"`, `stroke="#FF1E90"`, "<title>n0 → n1 {&#34;type&#34;:&#34;gossip&#34;}</title>"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("messages.svg lacks %s", want)
+		}
+	}
+	if strings.Contains(svg, "init") {
+		t.Error("messages.svg shows the init handshake")
+	}
+}

@@ -1,0 +1,101 @@
+package rundir
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glomers/glomers/internal/checker/availability"
+	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/network"
+	"github.com/glomers/glomers/internal/workload"
+)
+
+// Record is what test.json keeps of a run: enough to analyse it again.
+type Record struct {
+	Name              string   `json:"name"`
+	Argv              []string `json:"argv"`
+	Seed              uint64   `json:"seed"`
+	Bin               string   `json:"bin"`
+	Args              []string `json:"args"`
+	Nodes             []string `json:"nodes"`
+	Concurrency       int      `json:"concurrency"`
+	Rate              float64  `json:"rate"`
+	TimeLimit         float64  `json:"time-limit"`
+	Latency           int64    `json:"latency"`
+	LatencyDist       string   `json:"latency-dist"`
+	Nemesis           []string `json:"nemesis"`
+	NemesisInterval   float64  `json:"nemesis-interval"`
+	Availability      string   `json:"availability"`
+	Topology          string   `json:"topology"`
+	ConsistencyModels []string `json:"consistency-models"`
+	KeyCount          int      `json:"key-count"`
+	MaxTxnLength      int      `json:"max-txn-length"`
+	MaxWritesPerKey   int      `json:"max-writes-per-key"`
+}
+
+// Options returns the workload options the run used.
+func (r Record) Options() workload.Options {
+	return workload.Options{
+		Nodes: r.Nodes, Concurrency: r.Concurrency, KeyCount: r.KeyCount,
+		MaxTxnLength: r.MaxTxnLength, MaxWritesPerKey: r.MaxWritesPerKey, Topology: r.Topology,
+		ConsistencyModels: r.ConsistencyModels, Latency: time.Duration(r.Latency) * time.Millisecond,
+	}
+}
+
+// Requirement returns the run's --availability.
+func (r Record) Requirement() (availability.Requirement, error) {
+	if r.Availability == "" {
+		return availability.Requirement{}, nil
+	}
+	return availability.Parse(r.Availability)
+}
+
+// Stored is a run read back from its folder.
+type Stored struct {
+	Dir     string
+	Record  Record
+	History []history.Op
+	Journal []network.Event
+}
+
+// Load reads a run folder: test.json, the history (history.json, or
+// history.edn) and the network journal if present.
+func Load(dir string) (*Stored, error) {
+	s := &Stored{Dir: dir}
+	b, err := os.ReadFile(filepath.Join(dir, "test.json"))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a glomers run folder: %w", dir, err)
+	}
+	if err := json.Unmarshal(b, &s.Record); err != nil {
+		return nil, fmt.Errorf("read %s/test.json: %w", dir, err)
+	}
+	var hf *os.File
+	for _, name := range []string{"history.edn", "history.json"} {
+		if hf, err = os.Open(filepath.Join(dir, name)); err == nil {
+			break
+		}
+	}
+	if hf == nil {
+		return nil, fmt.Errorf("%s has no history.json or history.edn", dir)
+	}
+	defer hf.Close()
+	if s.History, err = history.Read(hf); err != nil {
+		return nil, fmt.Errorf("%s: %w", hf.Name(), err)
+	}
+	jf, err := os.Open(filepath.Join(dir, "net-journal.json"))
+	if err == nil {
+		defer jf.Close()
+		dec := json.NewDecoder(jf)
+		for dec.More() {
+			var e network.Event
+			if err := dec.Decode(&e); err != nil {
+				return nil, fmt.Errorf("read %s: %w", jf.Name(), err)
+			}
+			s.Journal = append(s.Journal, e)
+		}
+	}
+	return s, nil
+}

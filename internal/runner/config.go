@@ -1,0 +1,64 @@
+// Package runner runs one Maelstrom-style test: it starts the nodes, does
+// the init handshake, drives clients through the main and final phases,
+// stores the history and network journal, and runs the checkers.
+package runner
+
+import (
+	"io"
+	"time"
+
+	"github.com/glomers/glomers/internal/checker/availability"
+	"github.com/glomers/glomers/internal/network"
+	"github.com/glomers/glomers/internal/workload"
+)
+
+// Config is everything one test needs. The CLI builds it from maelstrom
+// test's flags.
+type Config struct {
+	Workload *workload.Workload
+	Bin      string   // the node binary
+	Args     []string // arguments passed to it
+
+	Nodes           []string
+	Concurrency     int
+	Rate            float64 // client operations per second, in total; 0 means none
+	TimeLimit       time.Duration
+	Latency         network.Latency
+	Nemesis         []string
+	NemesisInterval time.Duration
+	Availability    availability.Requirement
+
+	Topology          string
+	ConsistencyModels []string
+	KeyCount          int
+	MaxTxnLength      int
+	MaxWritesPerKey   int
+
+	LogStderr  bool
+	LogNetSend bool
+	LogNetRecv bool
+
+	Seed     uint64   // seeds every random choice of the runner
+	StoreDir string   // the store root, normally "store"
+	Argv     []string // the command line, recorded in test.json
+
+	Console  io.Writer // where people read the run; nil for none
+	Progress bool      // show a live progress line (on a terminal)
+}
+
+// Timeouts of the protocol.
+const (
+	InitTimeout     = 10 * time.Second
+	RecoveryWait    = 10 * time.Second
+	maxConsoleNotes = 10
+)
+
+// WorkloadOptions returns the options the workload sees (without its
+// random source, which Run seeds).
+func (c Config) WorkloadOptions() workload.Options {
+	return workload.Options{
+		Nodes: c.Nodes, Concurrency: c.Concurrency, KeyCount: c.KeyCount,
+		MaxTxnLength: c.MaxTxnLength, MaxWritesPerKey: c.MaxWritesPerKey,
+		Topology: c.Topology, ConsistencyModels: c.ConsistencyModels, Latency: c.Latency.Mean,
+	}
+}

@@ -1,0 +1,363 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/glomers/glomers/internal/client"
+	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/message"
+	"github.com/glomers/glomers/internal/nemesis"
+	"github.com/glomers/glomers/internal/network"
+	"github.com/glomers/glomers/internal/process"
+	"github.com/glomers/glomers/internal/report"
+	"github.com/glomers/glomers/internal/rundir"
+	"github.com/glomers/glomers/internal/workload"
+)
+
+// Outcome is what a finished test left behind.
+type Outcome struct {
+	Dir     string  // the run folder
+	Results Results // empty when the test crashed
+	History []history.Op
+}
+
+// CrashError is a test that could not run to analysis: a node that failed
+// init, crashed or exited, or a setup failure. Maelstrom exits 255 for it.
+type CrashError struct{ Err error }
+
+func (e *CrashError) Error() string { return e.Err.Error() }
+func (e *CrashError) Unwrap() error { return e.Err }
+
+// test is the state of one running test.
+type test struct {
+	cfg   Config
+	run   *rundir.Run
+	log   *logger
+	net   *network.Network
+	drv   *network.Driver
+	rec   *recorder
+	procs map[string]*process.Process
+	// workers are the client threads, kept from the main phase into the
+	// final phase.
+	workers []*worker
+	// nemesis injects partitions; nil without --nemesis partition.
+	nemesis *nemesis.Partitioner
+	opts    workload.Options
+
+	servicesDone chan struct{}
+	nextClient   atomic.Int64
+	tearingDown  atomic.Bool
+	notes        atomic.Int64
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// Run performs one test and analyses it. A *CrashError means the test
+// crashed; the run folder then holds what was written before.
+func Run(cfg Config) (*Outcome, error) {
+	start := time.Now()
+	run, err := rundir.Create(cfg.StoreDir, cfg.Workload.Name, start)
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(run.Path("jepsen.log"))
+	if err != nil {
+		return nil, fmt.Errorf("create jepsen.log: %w", err)
+	}
+	defer logFile.Close()
+	t := &test{
+		cfg:   cfg,
+		run:   run,
+		log:   &logger{file: logFile, console: cfg.Console},
+		procs: map[string]*process.Process{},
+	}
+	t.ctx, t.cancel = context.WithCancelCause(context.Background())
+	defer t.cancel(nil)
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
+	t.opts = cfg.WorkloadOptions()
+	t.opts.Rand = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+	t.log.info("Running test %s in %s", cfg.Workload.Name, run.Dir)
+	t.log.info("Seed %d (repeat with --seed %d)", cfg.Seed, cfg.Seed)
+	if err := run.WriteJSON("test.json", NewRecord(cfg)); err != nil {
+		return nil, err
+	}
+
+	t.net = network.New(cfg.Latency, rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())))
+	t.drv = network.NewDriver(t.net, start)
+	defer t.drv.Close()
+	if cfg.LogNetSend {
+		t.drv.OnSend(func(m message.Message) { t.log.info(":send %s", bytes.TrimSpace(m.Line())) })
+	}
+	t.rec = newRecorder(t.drv.Now, t.log)
+
+	out := &Outcome{Dir: run.Dir}
+	t.servicesDone = make(chan struct{})
+	defer close(t.servicesDone)
+	if err := t.startServices(rng); err != nil {
+		return nil, err
+	}
+	crash := t.execute(rng)
+	if crash == nil {
+		t.log.info("Run complete, writing")
+	}
+	out.History = t.rec.ops()
+	journal := t.drv.Journal()
+	if err := t.writeHistory(out.History, journal); err != nil {
+		return out, err
+	}
+	if crash != nil {
+		t.log.log(true, "ERROR", "glomers", "Test crashed!\n%v", crash)
+		return out, &CrashError{crash}
+	}
+	t.log.info("Analyzing...")
+	out.Results = Analyze(cfg.Workload, t.opts, cfg.Availability, out.History, journal)
+	t.log.info("Analysis complete")
+	if err := run.WriteEDN("results.edn", out.Results); err != nil {
+		return out, err
+	}
+	if err := run.WriteJSON("results.json", out.Results); err != nil {
+		return out, err
+	}
+	if err := report.Write(run.Dir, out.History, journal, out.Results); err != nil {
+		t.log.warn("some plots or pages could not be drawn (the verdict stands): %v", err)
+	}
+	b, err := rundir.EDN(out.Results)
+	if err != nil {
+		return out, fmt.Errorf("print results: %w", err)
+	}
+	t.log.log(false, "INFO", "glomers", "%s\n\n%s", b, Verdict(out.Results.Valid))
+	t.log.raw("\n%s\n\n%s\n", b, Verdict(out.Results.Valid))
+	return out, nil
+}
+
+// execute runs the test from node start to teardown and returns why it
+// crashed, or nil.
+func (t *test) execute(rng *rand.Rand) (crash error) {
+	defer func() {
+		if err := t.teardown(); err != nil && crash == nil {
+			crash = err
+		}
+	}()
+	if err := t.startNodes(); err != nil {
+		return err
+	}
+	if err := t.setupClients(); err != nil {
+		return err
+	}
+	stop := t.showProgress()
+	defer stop()
+	t.workers = t.newWorkers()
+	defer t.closeClients()
+	t.mainPhase(rng)
+	if err := context.Cause(t.ctx); err != nil {
+		return err
+	}
+	if t.cfg.Workload.Final != nil || t.cfg.Workload.FinalGenerator != nil {
+		t.finalPhase()
+	}
+	return context.Cause(t.ctx)
+}
+
+func (t *test) newClient() *client.Client {
+	return client.Open(t.drv, fmt.Sprintf("c%d", t.nextClient.Add(1)-1))
+}
+
+// startNodes launches every node and runs the init handshake, in parallel.
+func (t *test) startNodes() error {
+	bin, err := filepath.Abs(t.cfg.Bin)
+	if err != nil {
+		return fmt.Errorf("resolve --bin: %w", err)
+	}
+	t.log.info("Setting up nodes %v: launching %s %v", t.cfg.Nodes, bin, t.cfg.Args)
+	for _, id := range t.cfg.Nodes {
+		p, err := process.Start(process.Config{
+			ID: id, Bin: bin, Args: t.cfg.Args, Dir: os.TempDir(),
+			LogPath: t.run.Path(filepath.Join("node-logs", id+".log")),
+		}, t.hooks(id))
+		if err != nil {
+			return err
+		}
+		t.procs[id] = p
+		t.drv.Register(id, t.deliverer(p))
+		go t.watch(p)
+	}
+	errs := make([]error, len(t.cfg.Nodes))
+	var wg sync.WaitGroup
+	for i, id := range t.cfg.Nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = t.initNode(id)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (t *test) deliverer(p *process.Process) network.Handler {
+	return func(m message.Message) {
+		if t.cfg.LogNetRecv {
+			t.log.info(":recv %s", bytes.TrimSpace(m.Line()))
+		}
+		p.Deliver(m)
+	}
+}
+
+func (t *test) hooks(id string) process.Hooks {
+	return process.Hooks{
+		Message: func(m message.Message) error {
+			_, err := t.drv.Send(m)
+			return err
+		},
+		Problem: t.note,
+		Stderr: func(line string) {
+			if t.cfg.LogStderr {
+				t.log.info("%s stderr: %s", id, line)
+			}
+		},
+	}
+}
+
+// note reports a problem with a node's output: on the console for the first
+// few, in jepsen.log always.
+func (t *test) note(err error) {
+	n := t.notes.Add(1)
+	switch {
+	case n <= maxConsoleNotes:
+		t.log.warn("%v", err)
+	case n == maxConsoleNotes+1:
+		t.log.warn("%v\n(further problems are only written to jepsen.log)", err)
+	default:
+		t.log.log(false, "WARN", "glomers", "%v", err)
+	}
+}
+
+// watch reports a node that exits while the test runs and stops the test.
+func (t *test) watch(p *process.Process) {
+	<-p.Exited()
+	if t.tearingDown.Load() {
+		return
+	}
+	if c := p.Crash(); c != nil {
+		t.cancel(c)
+	}
+}
+
+func (t *test) initNode(id string) error {
+	c := t.newClient()
+	defer c.Close()
+	body := message.Body{"type": "init", "node_id": id, "node_ids": t.cfg.Nodes}
+	ctx, cancel := context.WithTimeout(t.ctx, InitTimeout)
+	defer cancel()
+	reply, err := c.Call(ctx, id, body, InitTimeout)
+	if cause := context.Cause(t.ctx); cause != nil {
+		return cause
+	}
+	var rpcErr *client.RPCError
+	switch {
+	case errors.Is(err, client.ErrTimeout):
+		msg := fmt.Sprintf("Expected node %s to respond to an init message, but node did not respond within %s.", id, InitTimeout)
+		if partial := t.procs[id].Partial(); len(partial) > 0 {
+			msg += fmt.Sprintf(" It did write this to stdout, but with no trailing newline, so it was never read as a message: %s", shorten(partial))
+		}
+		return errors.New(msg)
+	case errors.As(err, &rpcErr):
+		return fmt.Errorf("expected an init_ok message, but node %s responded with error %v", id, rpcErr.Body)
+	case err != nil:
+		return fmt.Errorf("init %s: %w", id, err)
+	case reply.Type() != "init_ok":
+		return fmt.Errorf("expected an init_ok message, but node %s responded with %v", id, reply)
+	}
+	return nil
+}
+
+// setupClients runs the workload's per-node setup.
+func (t *test) setupClients() error {
+	if t.cfg.Workload.Setup == nil {
+		return nil
+	}
+	errs := make([]error, len(t.cfg.Nodes))
+	var wg sync.WaitGroup
+	for i, id := range t.cfg.Nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := t.newClient()
+			defer c.Close()
+			call := func(ctx context.Context, body message.Body) (message.Body, error) {
+				return c.Call(ctx, id, body, client.DefaultTimeout)
+			}
+			if err := t.cfg.Workload.Setup(t.ctx, t.opts, id, call); err != nil {
+				errs[i] = fmt.Errorf("setting up %s: %w", id, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// teardown kills every node and reports one that had already exited.
+func (t *test) teardown() error {
+	t.tearingDown.Store(true)
+	var crashes []error
+	for _, id := range t.cfg.Nodes {
+		p := t.procs[id]
+		if p == nil {
+			continue
+		}
+		if !p.Kill() {
+			if c := p.Crash(); c != nil {
+				crashes = append(crashes, c)
+			}
+		}
+	}
+	if err := context.Cause(t.ctx); err != nil {
+		return nil // already reported
+	}
+	return errors.Join(crashes...)
+}
+
+// writeHistory writes the history files and the network journal, and
+// marks the run as the latest.
+func (t *test) writeHistory(ops []history.Op, journal []network.Event) error {
+	files := []struct {
+		name  string
+		write func(*os.File) error
+	}{
+		{"history.edn", func(f *os.File) error { return history.WriteEDN(f, ops) }},
+		{"history.txt", func(f *os.File) error { return history.WriteText(f, ops) }},
+		{"history.json", func(f *os.File) error { return history.WriteJSON(f, ops) }},
+		{"net-journal.json", func(f *os.File) error { return writeJournal(f, journal) }},
+	}
+	for _, file := range files {
+		f, err := os.Create(t.run.Path(file.name))
+		if err != nil {
+			return fmt.Errorf("write %s: %w", file.name, err)
+		}
+		err = file.write(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", file.name, err)
+		}
+	}
+	return t.run.MarkLatest()
+}
+
+func shorten(b []byte) string {
+	if len(b) <= 300 {
+		return string(b)
+	}
+	return fmt.Sprintf("%s... (%d bytes)", b[:300], len(b))
+}

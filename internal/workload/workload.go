@@ -1,0 +1,220 @@
+// Package workload defines what a workload gives the runner: the operations
+// to invoke, how each one becomes an RPC to a node, and the checker that
+// judges the history. Each workload lives in a sub-package.
+package workload
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/client"
+	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/message"
+)
+
+// Options are the test options a workload may use.
+type Options struct {
+	Nodes           []string
+	Concurrency     int
+	KeyCount        int
+	MaxTxnLength    int
+	MaxWritesPerKey int
+	Topology        string
+	// ConsistencyModels are the models txn checkers check against.
+	ConsistencyModels []string
+	Latency           time.Duration
+	Rand              *rand.Rand // seeded from --seed; only used by one goroutine at a time
+}
+
+// RPC sends one request to a node and returns its reply body. Errors are
+// client.ErrTimeout, *client.RPCError or *client.MalformedReplyError.
+type RPC func(ctx context.Context, body message.Body) (message.Body, error)
+
+// Workload is one Maelstrom workload.
+type Workload struct {
+	Name string
+	// Idempotent lists the functions whose timeouts and indefinite errors
+	// still mean the operation did not happen (:fail rather than :info).
+	Idempotent map[history.Keyword]bool
+	// NoErrorMapping makes every RPC error an indeterminate exception, as
+	// for g-set and the counters.
+	NoErrorMapping bool
+	// ReusableClient keeps a worker's client across :info completions.
+	ReusableClient bool
+	// Validate, if set, rejects options the workload cannot run with
+	// (the CLI reports it as a bad argument).
+	Validate func(o Options) error
+	// RPCTimeout, if set, is how long a client waits for each reply;
+	// otherwise client.DefaultTimeout (5 s).
+	RPCTimeout func(o Options) time.Duration
+	// Setup, if set, runs once per node before the main phase.
+	Setup func(ctx context.Context, o Options, node string, call RPC) error
+	// Generator returns the main-phase source of invocations.
+	Generator func(o Options) Generator
+	// Final, if set, returns the final-phase invocations of one worker
+	// thread; the runner heals the network and waits 10 s first.
+	Final func(o Options, thread int) []history.Op
+	// FinalGenerator, if set, is used instead of Final: after the heal and
+	// the 10 s wait, each worker thread, keeping the process it ended the
+	// main phase with, runs the invocations Next(thread) returns, one at a
+	// time, until Next returns false. Next is called from every thread at
+	// once and may block briefly to pace its thread.
+	FinalGenerator func(o Options) Generator
+	// ReplySchemas gives, per request type, the reply the node must send.
+	// The runner rejects other replies as malformed.
+	ReplySchemas map[string]Schema
+	// Invoke performs op against a node and returns its completion.
+	Invoke func(ctx context.Context, call RPC, op history.Op) (history.Op, error)
+	// Check judges a history.
+	Check func(h []history.Op, o Options) checker.Result
+}
+
+// Generator produces main-phase invocations (F and Value set).
+type Generator interface {
+	// Next returns the next invocation for a free worker thread, or false
+	// when there are no more.
+	Next(thread int) (history.Op, bool)
+}
+
+// Updater is implemented by generators that must see every completion, as
+// Jepsen's generators do through update: lin-kv counts the processes that
+// have worked on each key, and a thread's process changes after :info.
+type Updater interface {
+	// Update is called with each main-phase client completion, after it
+	// is recorded, from the worker goroutines: concurrently with Next.
+	Update(completion history.Op)
+}
+
+// GeneratorFunc adapts a function to Generator.
+type GeneratorFunc func(thread int) (history.Op, bool)
+
+// Next calls f.
+func (f GeneratorFunc) Next(thread int) (history.Op, bool) { return f(thread) }
+
+// Schema describes a reply body: the type it must have and its other
+// fields. Maelstrom's schemas are closed, so a key not listed (besides
+// msg_id and in_reply_to) makes the reply malformed.
+type Schema struct {
+	Type   string
+	Fields map[string]func(any) bool // key -> type test
+}
+
+// Validate checks reply against s.
+func (s Schema) Validate(node string, req, reply message.Body) error {
+	bad := func(format string, a ...any) error {
+		return &client.MalformedReplyError{Node: node, Request: req, Reply: reply, Reason: fmt.Sprintf(format, a...)}
+	}
+	if t := reply.Type(); t != s.Type {
+		return bad("expected type %q, got %q", s.Type, t)
+	}
+	if _, ok := reply.Int("in_reply_to"); !ok {
+		return bad("in_reply_to must be an integer")
+	}
+	if v, present := reply["msg_id"]; present {
+		if _, ok := reply.Int("msg_id"); !ok {
+			return bad("msg_id must be an integer, got %v", v)
+		}
+	}
+	for k, test := range s.Fields {
+		v, present := reply[k]
+		if !present {
+			return bad("missing key %q", k)
+		}
+		if !test(v) {
+			return bad("key %q has the wrong type: %v", k, v)
+		}
+	}
+	var extra []string
+	for k := range reply {
+		if _, ok := s.Fields[k]; !ok && k != "type" && k != "msg_id" && k != "in_reply_to" {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return bad("unexpected key(s) %s (Maelstrom's response schemas are closed)", strings.Join(extra, ", "))
+	}
+	return nil
+}
+
+// Any accepts every JSON value.
+func Any(any) bool { return true }
+
+// IsList accepts JSON arrays.
+func IsList(v any) bool { _, ok := v.([]any); return ok }
+
+// IsInt accepts whole numbers.
+func IsInt(v any) bool {
+	switch n := v.(type) {
+	case int64:
+		return true
+	case float64:
+		return n == float64(int64(n))
+	}
+	return false
+}
+
+// Keywordize returns body with keyword keys, as Maelstrom records a reply
+// body in the history.
+func Keywordize(body message.Body) map[history.Keyword]any {
+	out := make(map[history.Keyword]any, len(body))
+	for k, v := range body {
+		out[history.Keyword(k)] = v
+	}
+	return out
+}
+
+// SortValues sorts a read's elements as a set would list them: numbers
+// ascending (integers exactly), anything else after them, in place.
+func SortValues(vs []any) {
+	num := func(v any) (float64, bool) {
+		switch x := v.(type) {
+		case int64:
+			return float64(x), true
+		case float64:
+			return x, true
+		}
+		return 0, false
+	}
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, aok := num(vs[i])
+		b, bok := num(vs[j])
+		if !aok || !bok {
+			return aok && !bok
+		}
+		if ai, ok := vs[i].(int64); ok {
+			if bi, ok := vs[j].(int64); ok {
+				return ai < bi
+			}
+		}
+		return a < b
+	})
+}
+
+// AddsAndReads mixes, uniformly at random, adds of 0, 1, 2, … (unique and
+// increasing across all threads, under the function add) with reads: the
+// generator of broadcast and g-set.
+func AddsAndReads(o Options, add, read history.Keyword) Generator {
+	var next int64
+	return GeneratorFunc(func(int) (history.Op, bool) {
+		if o.Rand.IntN(2) == 0 {
+			return history.Op{F: read}, true
+		}
+		v := next
+		next++
+		return history.Op{F: add, Value: v}, true
+	})
+}
+
+// Timeout returns how long a client of w waits for a reply.
+func (w *Workload) Timeout(o Options) time.Duration {
+	if w.RPCTimeout != nil {
+		return w.RPCTimeout(o)
+	}
+	return client.DefaultTimeout
+}
