@@ -6,7 +6,7 @@ SOLUTIONS := $(patsubst %/main.go,%,$(wildcard */main.go))
 # The challenge presets, as `glomers run` knows them.
 PRESETS := 1 2 3a 3b 3c 3d 3e 4 5a 5b 5c 6a 6b 6c
 
-.PHONY: build run test bench vet fmt clean $(PRESETS)
+.PHONY: build run test fuzz bench vet fmt clean $(PRESETS)
 
 ## build: compile glomers and every solution into bin/
 build:
@@ -16,10 +16,24 @@ build:
 run: build
 	bin/glomers run all
 
-## test: unit, conformance and end-to-end tests
+## test: unit, conformance and end-to-end tests, then a short fuzz run
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) fuzz
+
+# How long each fuzz target runs in `make fuzz`.
+FUZZTIME ?= 5s
+
+## fuzz: run every Go fuzz target (func FuzzXxx) for FUZZTIME each
+fuzz:
+	@set -e; grep -H '^func Fuzz' $$(git ls-files '*_test.go') | sed -E 's#^(.*)/[^/]*:func (Fuzz[A-Za-z0-9_]*).*#\1 \2#' | \
+	while read -r dir target; do \
+		echo "fuzz $$target in ./$$dir for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) "./$$dir" >/dev/null || \
+			{ echo "fuzz $$target in ./$$dir failed; the input is in ./$$dir/testdata/fuzz/$$target/"; \
+			  $(GO) test -run "^$$target$$" "./$$dir"; exit 1; }; \
+	done
 
 ## bench: broadcast at the 3d/3e flags, five runs, then the checkers' Go benchmarks
 bench: build
