@@ -39,6 +39,32 @@ type spread struct {
 	maxValues int // most values in one message
 	lastSend  time.Duration
 	unspread  int // values some node never received
+	// born and held: when each value was broadcast, and when each node
+	// first held it.
+	born map[int64]time.Duration
+	held map[int64]map[string]time.Duration
+}
+
+// reach returns, for the values broadcast to nodes other than skip in
+// [from, to), the longest time until every node but skip held them.
+func (s spread) reach(ids []string, skip string, from, to time.Duration) (worst time.Duration, n int) {
+	for v, at := range s.born {
+		if at < from || at >= to || s.held[v][skip] == at {
+			continue
+		}
+		n++
+		for _, id := range ids {
+			h, ok := s.held[v][id]
+			if id == skip {
+				continue
+			}
+			if !ok {
+				return time.Hour, n
+			}
+			worst = max(worst, h-at)
+		}
+	}
+	return worst, n
 }
 
 // measure reads the spread of values from c's journal and history.
@@ -115,7 +141,32 @@ func measure(t testing.TB, c *sim.Cluster) spread {
 		slices.Sort(ls)
 		s.median, s.worst = ls[len(ls)/2], ls[len(ls)-1]
 	}
+	s.born, s.held = born, held
 	return s
+}
+
+// TestSimHubCutOff isolates the hub for 10 s of a 3e run: the leaves
+// route around it, and every value broadcast to a leaf meanwhile reaches
+// every other leaf within 1 s.
+func TestSimHubCutOff(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			c := cluster(25, constant(100*time.Millisecond), DefaultConfig, seed)
+			var from, to time.Duration
+			c.Test(100, 20*time.Second, func() {
+				from, to = c.Now()+5*time.Second, c.Now()+15*time.Second
+				c.At(from, func() { c.Isolate([]string{"n0"}, others(c.IDs(), "n0")) })
+				c.At(to, c.Heal)
+			})
+			c.Verify(t)
+			s := measure(t, c)
+			worst, n := s.reach(c.IDs(), "n0", from, to)
+			t.Logf("%d values broadcast to leaves while the hub was cut off: all other leaves had each within %v; run: %d ops, %d messages", n, worst, s.ops, s.msgs)
+			if n < 300 || worst > time.Second {
+				t.Errorf("%d values, slowest reached every leaf after %v, want within 1s", n, worst)
+			}
+		})
+	}
 }
 
 // TestSimEfficient runs the 3d/3e workload: 25 nodes, 100 ms latency,
