@@ -58,3 +58,17 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + fmt.Sprintf("\n... (%d bytes in all)", len(s))
 }
+
+// Catches fails t unless the checker finds some run of seeds 1 … n
+// invalid: run builds and runs a deliberately broken scenario. It shows a
+// scenario able to fail, and logs the first seed that fails.
+func Catches(t *testing.T, n int, run func(seed uint64) *Cluster) {
+	t.Helper()
+	for seed := uint64(1); seed <= uint64(n); seed++ {
+		if run(seed).Check().Validity() == checker.Invalid {
+			t.Logf("caught on seed %d", seed)
+			return
+		}
+	}
+	t.Errorf("the broken scenario passed seeds 1 to %d", n)
+}
