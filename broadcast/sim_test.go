@@ -331,3 +331,8 @@ func others(ids []string, not string) []string {
 	}
 	return out
 }
+
+// A scenario replays exactly from its seed.
+func TestScenarioReplays(t *testing.T) {
+	sim.Replays(t, 7, func(seed uint64) *sim.Cluster { return scenario(seed, DefaultConfig) })
+}

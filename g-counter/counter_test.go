@@ -102,3 +102,8 @@ func TestScenarioCatchesLocalCounter(t *testing.T) {
 func network(mean time.Duration) simnet.Latency {
 	return simnet.Latency{Mean: mean, Dist: simnet.Exponential}
 }
+
+// A scenario replays exactly from its seed.
+func TestScenarioReplays(t *testing.T) {
+	sim.Replays(t, 7, func(seed uint64) *sim.Cluster { return scenario(seed, NewNode) })
+}

@@ -77,3 +77,8 @@ func TestScenarioCatchesIntermediateWrites(t *testing.T) {
 	}
 	sim.Catches(t, 30, func(seed uint64) *sim.Cluster { return scenario(seed, broken) })
 }
+
+// A scenario replays exactly from its seed.
+func TestScenarioReplays(t *testing.T) {
+	sim.Replays(t, 7, func(seed uint64) *sim.Cluster { return scenario(seed, NewNode) })
+}
