@@ -117,6 +117,7 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	if crash != nil {
 		t.log.log(true, "ERROR", "glomers", "Test crashed!\n%v", crash)
+		t.explain(out, crash)
 		return out, &CrashError{crash}
 	}
 	t.log.info("Analyzing...")
@@ -137,6 +138,7 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	t.log.log(false, "INFO", "glomers", "%s\n\n%s", b, Verdict(out.Results.Valid))
 	t.log.raw("\n%s\n\n%s\n", b, Verdict(out.Results.Valid))
+	t.explain(out, nil)
 	return out, nil
 }
 
