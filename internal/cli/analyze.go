@@ -129,7 +129,7 @@ func analyzeCmd(args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "glomers analyze: the explanation is incomplete: %v\n", err)
 		}
 		if text != "" {
-			fmt.Fprintf(env.Stdout, "\n%s(also in %s)\n", text, filepath.Join(dir, explain.File))
+			fmt.Fprintf(env.Stdout, "\n%s\n(also in %s)\n", text, filepath.Join(dir, explain.File))
 		}
 	}
 	return exitCode(&runner.Outcome{Dir: dir, Results: results}, nil, env)

@@ -49,7 +49,11 @@ func (c *context) elle(r elle.Result) []Section {
 		out = append(out, s)
 	}
 	if len(out) > 0 && len(r.Not) > 0 {
-		out[0].Evidence = append(out[0].Evidence, "so the history is not "+kwList(r.Not)+" (nor "+kwList(r.AlsoNot)+").")
+		also := kwList(r.AlsoNot[:min(len(r.AlsoNot), 6)])
+		if n := len(r.AlsoNot); n > 6 {
+			also += fmt.Sprintf(" and %d stronger models", n-6)
+		}
+		out[0].Evidence = append(out[0].Evidence, "so the history is not "+kwList(r.Not)+" (nor "+also+").")
 	}
 	return out
 }

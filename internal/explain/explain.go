@@ -52,6 +52,14 @@ type Section struct {
 	Next     []string // where to look next
 }
 
+// Verdict is the word for the run's outcome: "crashed", or the verdict.
+func (r Run) Verdict() string {
+	if r.Crash != "" {
+		return "crashed"
+	}
+	return map[checker.Validity]string{checker.Invalid: "invalid", checker.Unknown: "unknown", checker.Valid: "valid"}[r.Valid]
+}
+
 // Explain returns a section per checker whose verdict is not valid, and one
 // for a crash. A valid run gives none.
 func Explain(r Run) []Section {
@@ -100,12 +108,12 @@ func (c *context) workload(res checker.Result) []Section {
 	return []Section{unknownSection("workload", res)}
 }
 
-// Markdown renders the sections under a heading, as explanation.md holds
-// them. An op is always written "op N", which the web page links to the
-// timeline.
-func Markdown(workload string, valid checker.Validity, sections []Section) string {
+// Markdown renders the sections under a heading that names the workload
+// and the verdict ("invalid", "unknown", "crashed"), as explanation.md
+// holds them. An op is always written "op N", which the web page links to
+// the timeline.
+func Markdown(workload, verdict string, sections []Section) string {
 	var b strings.Builder
-	verdict := map[checker.Validity]string{checker.Invalid: "invalid", checker.Unknown: "unknown", checker.Valid: "valid"}[valid]
 	fmt.Fprintf(&b, "# Why this %s run is %s\n", workload, verdict)
 	if len(sections) == 0 {
 		b.WriteString("\nNothing failed.\n")

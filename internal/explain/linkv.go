@@ -133,6 +133,26 @@ func (c *context) concurrent(key int64, op history.Op) []string {
 	if n == 0 {
 		out = append(out, "no other op on this key overlapped it in time, so the ops before it fix what it must have seen.")
 	}
+	for _, p := range c.before(key, inv, 3) {
+		out = append(out, fmt.Sprintf("before it: %s, %s.", c.span(p), c.describeRegisterOp(p)))
+	}
+	return out
+}
+
+// before returns the last n :ok ops on key that completed before inv was
+// invoked, oldest first.
+func (c *context) before(key int64, inv history.Op, n int) []history.Op {
+	var out []history.Op
+	for i := len(c.h) - 1; i >= 0 && len(out) < n; i-- {
+		op := c.h[i]
+		if op.Index >= inv.Index || op.Type != history.OK || !op.IsClient() {
+			continue
+		}
+		if k, _ := tupleValue(op.Value); k == key {
+			out = append(out, op)
+		}
+	}
+	slices.Reverse(out)
 	return out
 }
 

@@ -38,7 +38,7 @@ func Explain(dir, name string, opts workload.Options, h []history.Op, results *R
 		run.Valid = results.Valid
 		run.Pictures, picErr = explain.WritePictures(dir, h, results.Workload)
 	}
-	text := explain.Markdown(name, run.Valid, explain.Explain(run))
+	text := explain.Markdown(name, run.Verdict(), explain.Explain(run))
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		return text, fmt.Errorf("write %s: %w", explain.File, err)
 	}
@@ -51,7 +51,7 @@ func ExplainText(name string, opts workload.Options, h []history.Op, results Res
 	run := explain.Run{Name: name, Nodes: opts.Nodes, Concurrency: opts.Concurrency, History: h,
 		Exceptions: results.Exceptions, Stats: results.Stats, Availability: results.Availability,
 		Net: results.Net, Workload: results.Workload, Valid: results.Valid}
-	return explain.Markdown(name, run.Valid, explain.Explain(run))
+	return explain.Markdown(name, run.Verdict(), explain.Explain(run))
 }
 
 // readOptional returns a file's contents, or "" when it cannot be read.
