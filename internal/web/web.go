@@ -98,12 +98,12 @@ type runView struct {
 	Explanation template.HTML // explanation.md, rendered
 	CrashReport string        // crash.txt
 	Diagnostics string        // diagnostics.txt
-	Plots      []string
-	Timeline   bool
-	Messages   bool
-	Files      []link
-	NodeLogs   []link
-	Base       string // /files/<workload>/<name>/
+	Plots       []string
+	Timeline    bool
+	Messages    bool
+	Files       []link
+	NodeLogs    []link
+	Base        string // /files/<workload>/<name>/
 }
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
