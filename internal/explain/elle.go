@@ -11,18 +11,19 @@ import (
 
 // elleRules says what each anomaly type means, in one sentence.
 var elleRules = map[string]string{
-	"G0":               "Write cycle: transactions' writes are ordered in a cycle, so no serial order of them exists (dirty writes).",
-	"G1a":              "Aborted read: a transaction read a value written by a transaction that failed.",
-	"G1b":              "Intermediate read: a transaction read a value that its writer later overwrote within the same transaction.",
-	"G1c":              "Circular information flow: transactions wrote and read each other's values in a cycle.",
-	"G-single":         "Read skew: a cycle with exactly one anti-dependency (a read that missed a later write).",
-	"G-nonadjacent":    "A cycle whose anti-dependencies are never adjacent: snapshot isolation forbids it.",
-	"G2-item":          "Anti-dependency cycle: transactions each missed another's write, in a cycle (write skew).",
-	"internal":         "Within one transaction, a read must see the transaction's own latest write (or its own earlier read) of that key.",
-	"lost-update":      "Two committed transactions read the same version of a key and both wrote it: one update was lost.",
-	"cyclic-versions":  "The versions of a key must have one order; the reads and writes imply a cycle among them.",
-	"dirty-update":     "A transaction wrote over a value written by a transaction that failed.",
-	"duplicate-writes": "Each value is written once; Elle needs that to tell versions apart.",
+	"G0":                      "Write cycle: transactions' writes are ordered in a cycle, so no serial order of them exists (dirty writes).",
+	"G1a":                     "Aborted read: a transaction read a value written by a transaction that failed.",
+	"G1b":                     "Intermediate read: a transaction read a value that its writer later overwrote within the same transaction.",
+	"G1c":                     "Circular information flow: transactions wrote and read each other's values in a cycle.",
+	"G-single":                "Read skew: a cycle with exactly one anti-dependency (a read that missed a later write).",
+	"G-nonadjacent":           "A cycle whose anti-dependencies are never adjacent: snapshot isolation forbids it.",
+	"G2-item":                 "Anti-dependency cycle: transactions each missed another's write, in a cycle (write skew).",
+	"internal":                "Within one transaction, a read must see the transaction's own latest write (or its own earlier read) of that key.",
+	"lost-update":             "Two committed transactions read the same version of a key and both wrote it: one update was lost.",
+	"cyclic-versions":         "The versions of a key must have one order; the reads and writes imply a cycle among them.",
+	"dirty-update":            "A transaction wrote over a value written by a transaction that failed.",
+	"duplicate-writes":        "Each value is written once; Elle needs that to tell versions apart.",
+	"empty-transaction-graph": "Elle found no dependency between any two transactions, so there was nothing to order (information; the other anomalies decide the verdict).",
 }
 
 // elle explains Elle's rw-register result: each anomaly's first case.
@@ -138,11 +139,11 @@ func (c *context) elleCycle(cy elle.CycleCase) string {
 		k := short(st.Key, 20)
 		switch st.Type {
 		case "ww":
-			fmt.Fprintf(&b, "op %d wrote %s = %s, and op %d wrote the next version %s", a.Index, k, short(st.Value, 20), z.Index, short(st.Value2, 20))
+			fmt.Fprintf(&b, "op %d wrote key %s = %s, and op %d wrote the next version %s", a.Index, k, short(st.Value, 20), z.Index, short(st.Value2, 20))
 		case "wr":
-			fmt.Fprintf(&b, "op %d wrote %s = %s, and op %d read that value", a.Index, k, short(st.Value, 20), z.Index)
+			fmt.Fprintf(&b, "op %d wrote key %s = %s, and op %d read that value", a.Index, k, short(st.Value, 20), z.Index)
 		case "rw":
-			fmt.Fprintf(&b, "op %d read %s = %s, and op %d wrote the next version %s, which op %d did not see", a.Index, k, short(st.Value, 20), z.Index, short(st.Value2, 20), a.Index)
+			fmt.Fprintf(&b, "op %d read key %s = %s, and op %d wrote the next version %s, which op %d did not see", a.Index, k, short(st.Value, 20), z.Index, short(st.Value2, 20), a.Index)
 		case "realtime":
 			fmt.Fprintf(&b, "op %d completed at %s, before op %d began at %s", a.Index, secs(st.A.Time), z.Index, secs(st.B.Time))
 		case "process":

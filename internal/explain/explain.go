@@ -114,7 +114,10 @@ func (c *context) workload(res checker.Result) []Section {
 // the timeline.
 func Markdown(workload, verdict string, sections []Section) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Why this %s run is %s\n", workload, verdict)
+	if verdict != "crashed" {
+		verdict = "is " + verdict
+	}
+	fmt.Fprintf(&b, "# Why this %s run %s\n", workload, verdict)
 	if len(sections) == 0 {
 		b.WriteString("\nNothing failed.\n")
 		return b.String()
