@@ -324,7 +324,7 @@ func failureStore(t *testing.T) (root, invalid, crashed string) {
 	root = filepath.Join(t.TempDir(), "store")
 	invalid = writeRun(t, root, "broadcast", "20260103T100000.000Z", false, true)
 	files := map[string]string{
-		"test.json": `{"name":"broadcast","challenge":"3b","argv":["test","-w","broadcast"],"nodes":["n0","n1","n2","n3","n4"],"concurrency":5,"rate":10,"time-limit":20,"nemesis":["partition"]}`,
+		"test.json":    `{"name":"broadcast","challenge":"3b","argv":["test","-w","broadcast"],"nodes":["n0","n1","n2","n3","n4"],"concurrency":5,"rate":10,"time-limit":20,"nemesis":["partition"]}`,
 		"targets.json": `[{"name":"msgs-per-op <= 30","got":"1.5","met":true},{"name":"stable latency median <= 400ms","got":"612ms","met":false}]`,
 		"explanation.md": "# Why this broadcast run is invalid\n\n## workload: 1 value of 1 acknowledged were lost: 7\n\n" +
 			"Rule: every value must show up.\n\nEvidence:\n- value 7 was added by op 3 (process 0 on n0) <script>alert(1)</script>\n  and more\n" +
