@@ -55,9 +55,7 @@ func (c *context) linKV(r linearizable.Result) []Section {
 			s.Evidence = append(s.Evidence, fmt.Sprintf("the longest linearizable prefix found has %d ops and ends with %s, leaving the register at %s.", a.Linearized, c.span(*a.PreviousOK), state))
 		}
 		if a.Op != nil {
-			for _, line := range c.concurrent(k, *a.Op) {
-				s.Evidence = append(s.Evidence, line)
-			}
+			s.Evidence = append(s.Evidence, c.concurrent(k, *a.Op)...)
 		}
 		if f, ok := c.pictures[k]; ok {
 			s.Evidence = append(s.Evidence, fmt.Sprintf("porcupine's picture of key %d: [%s](%s) (hover over an op to see the partial linearizations; its time axis is the history's op order).", k, f, f))
