@@ -182,7 +182,10 @@ func (c *context) partitionRefs(from, to int64) string {
 			refs = append(refs, fmt.Sprintf("op %d", p.FromOp))
 		}
 	}
-	if len(refs) == 0 {
+	switch {
+	case len(c.partitions) == 0:
+		return "none (no partitions in this run)"
+	case len(refs) == 0:
 		return "none"
 	}
 	return fmt.Sprintf("%d (started by %s)", len(refs), strings.Join(refs, ", "))

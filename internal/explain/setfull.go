@@ -118,11 +118,11 @@ func (c *context) setFull(r setfull.Result) []Section {
 		}
 		s.Evidence = append(s.Evidence, line+".")
 	}
-	s.Next = []string{
-		"Follow a lost value in messages.svg and net-journal.json: did the node that received the add forward it to every other node, and did those messages arrive?",
-		"A value sent while a partition was active is dropped silently: a node must keep resending until each neighbour acknowledges it (see the partitions listed above).",
-		"node-logs/<node>.log for the node whose reads missed the value; timeline.html to see the reads around it.",
+	s.Next = []string{"Follow a lost value in messages.svg and net-journal.json: did the node that received the add forward it to every other node, and did those messages arrive?"}
+	if len(c.partitions) > 0 {
+		s.Next = append(s.Next, "A message sent while a partition was active is dropped silently: a node must keep resending until each neighbour acknowledges it (see the partitions listed above).")
 	}
+	s.Next = append(s.Next, "node-logs/<node>.log for the node whose reads missed the value; timeline.html to see the reads around it.")
 	return []Section{s}
 }
 
