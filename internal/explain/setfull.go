@@ -10,7 +10,7 @@ import (
 )
 
 // maxExamples is how many cases of one kind an explanation spells out.
-const maxExamples = 5
+const maxExamples = 3
 
 // setRead is an :ok read: its invocation and the elements it returned.
 type setRead struct {
@@ -106,15 +106,15 @@ func (c *context) setFull(r setfull.Result) []Section {
 		}
 	}
 	for i, e := range r.WorstStale {
-		if i >= 3 {
+		if i >= 2 {
 			break
 		}
-		line := fmt.Sprintf("value %d was stale for %d ms before every read showed it", e.Element, deref(e.StableLatency))
+		line := fmt.Sprintf("value %d was stale (not an error by itself): reads missed it for %d ms after it was known", e.Element, deref(e.StableLatency))
 		if e.Known != nil {
-			line += fmt.Sprintf("; known from op %d at %s", e.Known.Index, secs(e.Known.Time))
+			line += fmt.Sprintf(" (op %d at %s)", e.Known.Index, secs(e.Known.Time))
 		}
 		if e.LastAbsent != nil {
-			line += fmt.Sprintf("; the last read to miss it was %s", c.span(*e.LastAbsent))
+			line += fmt.Sprintf(", the last of them %s; every read that began later saw it", c.span(*e.LastAbsent))
 		}
 		s.Evidence = append(s.Evidence, line+".")
 	}
