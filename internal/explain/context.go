@@ -142,21 +142,30 @@ func (p partition) describe() string {
 	return strings.Join(parts, "; ")
 }
 
-// partitionsBetween describes the partitions in force at some time in
-// [from, to]; to < 0 means the end of the history.
-func (c *context) partitionsBetween(from, to int64) []string {
+// active returns the partitions in force at some time in [from, to]; to
+// < 0 means the end of the history.
+func (c *context) active(from, to int64) []partition {
 	if to < 0 {
 		to = c.end
 	}
-	var out []string
+	var out []partition
 	for _, p := range c.partitions {
 		pTo := p.To
 		if pTo < 0 {
 			pTo = c.end
 		}
-		if p.From > to || pTo < from {
-			continue
+		if p.From <= to && pTo >= from {
+			out = append(out, p)
 		}
+	}
+	return out
+}
+
+// partitionsBetween describes the partitions in force at some time in
+// [from, to]; to < 0 means the end of the history.
+func (c *context) partitionsBetween(from, to int64) []string {
+	var out []string
+	for _, p := range c.active(from, to) {
 		end := "the end"
 		if p.To >= 0 {
 			end = secs(p.To)
@@ -169,18 +178,9 @@ func (c *context) partitionsBetween(from, to int64) []string {
 // partitionRefs names the partitions in force at some time in [from, to]
 // by the op that started them; to < 0 means the end of the history.
 func (c *context) partitionRefs(from, to int64) string {
-	if to < 0 {
-		to = c.end
-	}
 	var refs []string
-	for _, p := range c.partitions {
-		pTo := p.To
-		if pTo < 0 {
-			pTo = c.end
-		}
-		if p.From <= to && pTo >= from {
-			refs = append(refs, fmt.Sprintf("op %d", p.FromOp))
-		}
+	for _, p := range c.active(from, to) {
+		refs = append(refs, fmt.Sprintf("op %d", p.FromOp))
 	}
 	switch {
 	case len(c.partitions) == 0:
@@ -293,6 +293,16 @@ func errorField(res checker.Result) string {
 		return ""
 	}
 	return fmt.Sprint(m.Error)
+}
+
+// sortedKeys returns a keyword-keyed map's keys as sorted strings.
+func sortedKeys[V any](m map[history.Keyword]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // listInts prints up to n integers and how many more there are.

@@ -2,7 +2,6 @@ package explain
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/glomers/glomers/internal/checker/elle"
@@ -32,13 +31,8 @@ func (c *context) elle(r elle.Result) []Section {
 		return []Section{{Checker: "workload", Title: "Elle could not check the history",
 			Rule: "Elle gives :unknown when it cannot analyse the history.", Evidence: []string{"error: " + r.Error}}}
 	}
-	var types []string
-	for t := range r.Anomalies {
-		types = append(types, string(t))
-	}
-	sort.Strings(types)
 	var out []Section
-	for _, t := range types {
+	for _, t := range sortedKeys(r.Anomalies) {
 		s := Section{Checker: "workload", Rule: elleRule(t), Title: t}
 		cases := r.Anomalies[history.Keyword(t)]
 		n, ex := c.elleCase(cases)

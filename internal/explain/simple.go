@@ -195,13 +195,8 @@ func (c *context) stats(res checker.Result) Section {
 	if !ok {
 		return unknownSection("stats", res)
 	}
-	var fs []string
-	for f := range r.ByF {
-		fs = append(fs, string(f))
-	}
-	sort.Strings(fs)
 	var failing []string
-	for _, f := range fs {
+	for _, f := range sortedKeys(r.ByF) {
 		cnt := r.ByF[history.Keyword(f)]
 		if cnt.Valid == checker.Valid || stats.Exempt[history.Keyword(f)] {
 			continue
