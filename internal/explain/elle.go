@@ -143,7 +143,7 @@ func (c *context) elleCycle(cy elle.CycleCase) string {
 		case "process":
 			fmt.Fprintf(&b, "process %s ran op %d, then op %d", st.Process, a.Index, z.Index)
 		default:
-			fmt.Fprintf(&b, "%s dependency", st.Type)
+			fmt.Fprintf(&b, "%s dependency", string(st.Type))
 		}
 	}
 	if n := len(cy.Cycle); n > 0 {

@@ -172,7 +172,7 @@ func TestKafkaLostWriteAndSkip(t *testing.T) {
 	}
 	text := explainText(t, "kafka", 2, h, res)
 	contains(t, text,
-		"## workload: lost-write (1 cases)",
+		"## workload: lost-write (1 case)",
 		`the send of 2 to key "x" by op 2 → op 3 (process 1 on n1, 1.200 s to 1.300 s, ok) was acknowledged at offset 1, yet no poll ever returned it: op 6 → op 7 (process 1 on n1, 2.000 s to 2.100 s, ok) read offset 0 (message 1) then offset 2 (message 3) of key "x", without it.`,
 		"## workload: int-poll-skip",
 		`op 6 → op 7 (process 1 on n1, 2.000 s to 2.100 s, ok) returned 1 then 3 of key "x", but the log has 2 between them.`,
@@ -312,4 +312,31 @@ func TestValidRunHasNothing(t *testing.T) {
 	if s := Explain(r); len(s) != 0 {
 		t.Errorf("a valid run got sections %+v", s)
 	}
+}
+
+func TestKafkaCycleInWords(t *testing.T) {
+	// Two txns each poll the other's send: a G1c cycle of wr edges (Jepsen's
+	// kafka test "G1c wr").
+	op := func(parts ...[]any) []any {
+		out := make([]any, len(parts))
+		for i, p := range parts {
+			out[i] = p
+		}
+		return out
+	}
+	h := hist(
+		row{p: 0, typ: inv, f: "txn", value: op([]any{"send", "x", int64(1)}, []any{"poll"}), at: 1},
+		row{p: 1, typ: inv, f: "txn", value: op([]any{"send", "y", int64(2)}, []any{"poll"}), at: 1},
+		row{p: 0, typ: ok, f: "txn", value: op([]any{"send", "x", []any{int64(0), int64(1)}}, []any{"poll", map[string]any{"y": []any{[]any{int64(0), int64(2)}}}}), at: 1.1},
+		row{p: 1, typ: ok, f: "txn", value: op([]any{"send", "y", []any{int64(0), int64(2)}}, []any{"poll", map[string]any{"x": []any{[]any{int64(0), int64(1)}}}}), at: 1.2},
+	)
+	res := kafka.Check(h, kafka.Options{})
+	text := explainText(t, "kafka", 2, h, res)
+	contains(t, text,
+		"## workload: G1c (1 case)",
+		"a G1c cycle of 2 ops, each of which must come before the next:",
+		`op 3 sent 2 to key "y" and op 2 read it (process 1 on n1 → process 0 on n0)`,
+		`op 2 sent 1 to key "x" and op 3 read it (process 0 on n0 → process 1 on n1)`,
+		"No single order of the ops can satisfy all of these.",
+	)
 }

@@ -46,7 +46,7 @@ func (c *context) kafka(r kafka.Result) []Section {
 		} else if sum, ok := r.Errors[typ]; ok {
 			errs, count = sum.Errs, sum.Count
 		}
-		s.Title = fmt.Sprintf("%s (%d cases)", typ, count)
+		s.Title = fmt.Sprintf("%s (%s)", typ, plural(count, "case"))
 		if s.Rule == "" {
 			s.Rule = "Sends and polls must be explainable by one log per key; a cycle means no order of the ops agrees with what they saw and with real time."
 		}
@@ -216,7 +216,7 @@ func (c *context) lostWrite(l kafka.LostWrite) string {
 // kafkaCycle puts a dependency cycle in words, step by step.
 func (c *context) kafkaCycle(cy kafka.Cycle) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "a %s cycle of %d ops, each of which must come before the next:", cy.Type, len(cy.Steps))
+	fmt.Fprintf(&b, "a %s cycle of %d ops, each of which must come before the next:", string(cy.Type), len(cy.Steps))
 	for i, st := range cy.Steps {
 		if i+1 >= len(cy.Cycle) {
 			break
@@ -231,7 +231,7 @@ func (c *context) kafkaCycle(cy kafka.Cycle) string {
 		case "realtime":
 			fmt.Fprintf(&b, "op %d completed at %s, before op %d was invoked at %s", a.Index, secs(a.Time), z.Index, secs(c.invocation(z).Time))
 		default:
-			fmt.Fprintf(&b, "%s dependency", st.Type)
+			fmt.Fprintf(&b, "%s dependency", string(st.Type))
 		}
 		fmt.Fprintf(&b, " (%s → %s)", c.who(a.Process), c.who(z.Process))
 	}
