@@ -126,6 +126,16 @@ func TestChallenge1Echo(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(r.store, "latest", "results.edn")); err != nil {
 		t.Errorf("store/latest does not lead to the run: %v", err)
 	}
+	// A challenge run records the challenge and how it did on its targets.
+	if b, err := os.ReadFile(filepath.Join(latest, "test.json")); err != nil || !strings.Contains(string(b), `"challenge": "1"`) {
+		t.Errorf("test.json does not record challenge 1: %v\n%s", err, b)
+	}
+	if b, err := os.ReadFile(filepath.Join(latest, "targets.json")); err != nil || !strings.Contains(string(b), `"met": true`) {
+		t.Errorf("targets.json does not hold the met targets: %v\n%s", err, b)
+	}
+	if _, err := os.Stat(filepath.Join(latest, "explanation.md")); err == nil {
+		t.Error("a valid run has an explanation.md")
+	}
 }
 
 func TestBrokenNodes(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/checker/linearizable"
@@ -15,6 +16,10 @@ import (
 // maxPictures caps the lin-kv keys drawn, since each one repeats the
 // search.
 const maxPictures = 5
+
+// pictureTimeout bounds each picture's search; on a timeout porcupine
+// still draws what it found.
+const pictureTimeout = 10 * time.Second
 
 // WritePictures draws porcupine's visualization of each lin-kv key that is
 // not linearizable (the first few) into dir, and returns the file of each
@@ -38,7 +43,7 @@ func WritePictures(dir string, h []history.Op, res checker.Result) (map[int64]st
 			errs = append(errs, err)
 			continue
 		}
-		err = linearizable.Visualize(f, h, k, linearizable.DefaultTimeout)
+		err = linearizable.Visualize(f, h, k, pictureTimeout)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
