@@ -252,7 +252,7 @@ func keyFlags(r rundir.Record) []string {
 		out = append(out, fmt.Sprintf("rate %g", r.Rate))
 	}
 	if r.TimeLimit > 0 {
-		out = append(out, fmt.Sprintf("%gs", r.TimeLimit))
+		out = append(out, fmt.Sprintf("%g s", r.TimeLimit))
 	}
 	if r.Latency > 0 {
 		out = append(out, fmt.Sprintf("latency %dms", r.Latency))

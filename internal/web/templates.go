@@ -17,7 +17,7 @@ tr.valid { background: #F2FBF2; } tr.invalid { background: #FDF0F2; } tr.unknown
 pre { background: #F6F6F6; padding: 8px; overflow: auto; max-height: 480px; font-size: 12px; }
 .plots img { display: block; margin: 8px 0; border: 1px solid #eee; max-width: 100%; }
 .messages { max-height: 600px; overflow: auto; border: 1px solid #eee; }
-.figures span { margin-right: 14px; }
+.figures span, .flags span { margin-right: 12px; white-space: nowrap; }
 code { font-size: 12px; }
 .explanation { border-left: 4px solid #E0707F; padding: 4px 16px; background: #FFF7F8; }
 .explanation h3 { font-size: 15px; margin: 14px 0 6px; }

@@ -357,7 +357,7 @@ func TestFailurePages(t *testing.T) {
 	s := New(root)
 	index := get(t, s, "/").Body.String()
 	for _, want := range []string{`<td class="challenge">3b</td>`, `<td class="challenge">3a</td>`,
-		"<span>5 nodes</span>", "<span>rate 10</span>", "<span>20s</span>", "<span>partition</span>",
+		"<span>5 nodes</span>", "<span>rate 10</span>", "<span>20 s</span>", "<span>partition</span>",
 		"missed: stable latency median &lt;= 400ms (got 612ms)"} {
 		if !strings.Contains(index, want) {
 			t.Errorf("index lacks %s", want)
