@@ -200,7 +200,7 @@ func (t *test) finalPhase() {
 	}
 	t.drv.Heal()
 	t.log.info("Waiting for recovery...")
-	if !t.sleep(RecoveryWait) {
+	if !t.sleep(t.cfg.recoveryWait()) {
 		return
 	}
 	next := t.finalOps()

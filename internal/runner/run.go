@@ -257,16 +257,17 @@ func (t *test) initNode(id string) error {
 	c := t.newClient()
 	defer c.Close()
 	body := message.Body{"type": "init", "node_id": id, "node_ids": t.cfg.Nodes}
-	ctx, cancel := context.WithTimeout(t.ctx, InitTimeout)
+	timeout := t.cfg.initTimeout()
+	ctx, cancel := context.WithTimeout(t.ctx, timeout)
 	defer cancel()
-	reply, err := c.Call(ctx, id, body, InitTimeout)
+	reply, err := c.Call(ctx, id, body, timeout)
 	if cause := context.Cause(t.ctx); cause != nil {
 		return cause
 	}
 	var rpcErr *client.RPCError
 	switch {
 	case errors.Is(err, client.ErrTimeout):
-		msg := fmt.Sprintf("Expected node %s to respond to an init message, but node did not respond within %s.", id, InitTimeout)
+		msg := fmt.Sprintf("Expected node %s to respond to an init message, but node did not respond within %s.", id, timeout)
 		if partial := t.procs[id].Partial(); len(partial) > 0 {
 			msg += fmt.Sprintf(" It did write this to stdout, but with no trailing newline, so it was never read as a message: %s", shorten(partial))
 		}
