@@ -111,6 +111,19 @@ func (c *Collector) Add(d Diagnostic) (first bool) {
 	return true
 }
 
+// Count counts one more occurrence of kind for node if one was seen
+// before, and reports whether it was: a caller can then skip building the
+// diagnostic.
+func (c *Collector) Count(kind Kind, node string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.byKey[key{kind, node}]
+	if ok {
+		d.Count++
+	}
+	return ok
+}
+
 // List returns the diagnostics in the order they were first seen.
 func (c *Collector) List() []Diagnostic {
 	c.mu.Lock()

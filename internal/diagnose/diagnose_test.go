@@ -29,6 +29,12 @@ func TestCollectorCountsPerKindAndNode(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	if c.Count(StrayReply, "n0") {
+		t.Error("Count counted a kind never seen")
+	}
+	if !c.Count(UnknownID, "n0") {
+		t.Error("Count did not find n0's messages to n99")
+	}
 	if !first(n99("n1", 3*time.Second)) {
 		t.Error("n1's first message to n99 is not first: diagnostics are per node")
 	}
@@ -44,7 +50,7 @@ func TestCollectorCountsPerKindAndNode(t *testing.T) {
 		node  string
 		count int
 		at    time.Duration
-	}{{UnknownID, "n0", 100_001, time.Second}, {UnknownID, "n1", 1, 3 * time.Second}, {NotAMessage, "n0", 1, 4 * time.Second}}
+	}{{UnknownID, "n0", 100_002, time.Second}, {UnknownID, "n1", 1, 3 * time.Second}, {NotAMessage, "n0", 1, 4 * time.Second}}
 	for i, w := range want {
 		d := ds[i]
 		if d.Kind != w.kind || d.Node != w.node || d.Count != w.count || d.At != w.at {
@@ -54,7 +60,7 @@ func TestCollectorCountsPerKindAndNode(t *testing.T) {
 	report := Report(ds)
 	for _, s := range []string{
 		"Node problems glomers noticed (3 kinds)",
-		"1. message to or from an id not on the network, node n0: 100001 times, first at 1.000s.",
+		"1. message to or from an id not on the network, node n0: 100002 times, first at 1.000s.",
 		"2. message to or from an id not on the network, node n1: 1 time, first at 3.000s.",
 		`Node n0 sent a message to "n99", which is not on the network`,
 		`{"src":"n0","dest":"n99","body":{}}`,

@@ -351,12 +351,16 @@ func TestClassifyProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, ok := tr.classify(tt.err)
-			if ok != (tt.kind != "") || d.Kind != tt.kind {
-				t.Fatalf("classify = %s, %v; want %q", d.Kind, ok, tt.kind)
+			kind, node, build, ok := tr.classify(tt.err)
+			if ok != (tt.kind != "") || kind != tt.kind {
+				t.Fatalf("classify = %s, %v; want %q", kind, ok, tt.kind)
 			}
-			if ok && (d.Node != "n1" || !strings.Contains(d.Text(), tt.want)) {
-				t.Errorf("diagnostic of %s lacks %q:\n%s", d.Node, tt.want, d.Text())
+			if !ok {
+				return
+			}
+			d := build()
+			if node != "n1" || d.Node != "n1" || d.Kind != kind || !strings.Contains(d.Text(), tt.want) {
+				t.Errorf("diagnostic %s of %s (classified for %s) lacks %q:\n%s", d.Kind, d.Node, node, tt.want, d.Text())
 			}
 		})
 	}

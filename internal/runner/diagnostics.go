@@ -35,31 +35,44 @@ func (t *test) diagnose(d diagnose.Diagnostic) {
 // problem handles what a node's process could not use: a diagnosed
 // mistake when it is one, otherwise a note.
 func (t *test) problem(err error) {
-	if d, ok := t.classify(err); ok {
-		t.diagnose(d)
-		return
+	kind, node, build, ok := t.classify(err)
+	switch {
+	case !ok:
+		t.note(err)
+	case !t.diags.Count(kind, node):
+		t.diagnose(build())
 	}
-	t.note(err)
 }
 
-func (t *test) classify(err error) (diagnose.Diagnostic, bool) {
+// classify says which kind of mistake err is, by which node, and how to
+// build its diagnostic; ok is false for a problem that is not one.
+func (t *test) classify(err error) (kind diagnose.Kind, node string, build func() diagnose.Diagnostic, ok bool) {
 	now := t.drv.Now()
 	var parse *message.ParseError
 	if errors.As(err, &parse) {
-		return diagnose.NotMessage(parse.Node, now, parse.Line, parse.Reason), true
+		return diagnose.NotAMessage, parse.Node, func() diagnose.Diagnostic {
+			return diagnose.NotMessage(parse.Node, now, parse.Line, parse.Reason)
+		}, true
 	}
 	var refused *process.RefusedError
 	var unknown *network.UnknownIDError
 	if !errors.As(err, &refused) || !errors.As(err, &unknown) {
-		return diagnose.Diagnostic{}, false
+		return "", "", nil, false
 	}
+	node = refused.Node
 	switch {
 	case unknown.Field == "src":
-		return diagnose.UnknownSender(refused.Node, now, refused.Line, unknown.ID, t.cfg.Nodes), true
+		return diagnose.UnknownID, node, func() diagnose.Diagnostic {
+			return diagnose.UnknownSender(node, now, refused.Line, unknown.ID, t.cfg.Nodes)
+		}, true
 	case t.wasClient(unknown.ID):
-		return diagnose.LateReply(refused.Node, now, refused.Line, unknown.ID), true
+		return diagnose.ClosedClient, node, func() diagnose.Diagnostic {
+			return diagnose.LateReply(node, now, refused.Line, unknown.ID)
+		}, true
 	}
-	return diagnose.UnknownDest(refused.Node, now, refused.Line, unknown.ID, t.cfg.Nodes, service.Names), true
+	return diagnose.UnknownID, node, func() diagnose.Diagnostic {
+		return diagnose.UnknownDest(node, now, refused.Line, unknown.ID, t.cfg.Nodes, service.Names)
+	}, true
 }
 
 // wasClient reports whether id names a client this test has opened.
