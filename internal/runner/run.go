@@ -349,26 +349,27 @@ func (t *test) setupClients() error {
 	return joinBlocks(errs)
 }
 
-// teardown kills every node and reports one that had already exited.
+// teardown kills every node and reports the first that had already
+// exited (the crash report lists the others).
 func (t *test) teardown() error {
 	t.tearingDown.Store(true)
-	var crashes []error
+	var first *process.Crash
 	for _, id := range t.cfg.Nodes {
 		p := t.procs[id]
 		if p == nil {
 			continue
 		}
-		if !p.Kill() {
+		if !p.Kill() && first == nil {
 			if c := p.Crash(); c != nil {
 				c.During = t.currentPhase()
-				crashes = append(crashes, c)
+				first = c
 			}
 		}
 	}
-	if err := context.Cause(t.ctx); err != nil {
-		return nil // already reported
+	if err := context.Cause(t.ctx); err != nil || first == nil {
+		return nil // already reported, or nothing to report
 	}
-	return errors.Join(crashes...)
+	return first
 }
 
 // writeHistory writes the history files and the network journal, and
