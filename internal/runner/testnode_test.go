@@ -36,7 +36,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == nodeFlag {
 		os.Exit(runTestNode(os.Args[2], os.Args[3:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBrokenNodes()
+	os.Exit(code)
 }
 
 // nodeConfig returns the Bin and Args that run the test binary as a node
