@@ -22,6 +22,9 @@ import (
 // File is the name of the explanation in a run folder.
 const File = "explanation.md"
 
+// DiagnosticsChecker names the section that repeats diagnostics.txt.
+const DiagnosticsChecker = "diagnostics"
+
 // Run is what an explanation is built from: the run's options, its
 // history and each checker's result (nil when the checker did not run).
 type Run struct {
@@ -87,7 +90,7 @@ func Explain(r Run) []Section {
 	}
 	if len(out) > 0 && r.Diagnostics != "" && r.CrashReport == "" {
 		out = append(out, Section{
-			Checker: "diagnostics", Title: "What glomers noticed about the nodes' messages",
+			Checker: DiagnosticsChecker, Title: "what glomers noticed about the nodes' messages",
 			Rule:     "Nodes must answer every request once, with in_reply_to, in the reply's schema, one JSON message per stdout line.",
 			Evidence: lines(r.Diagnostics),
 			Next:     []string{"diagnostics.txt in the run folder has the full list."},
@@ -171,11 +174,10 @@ func unknownSection(name string, res checker.Result) Section {
 func crashSection(r Run) Section {
 	s := Section{Checker: "crash", Title: "the test crashed before it could be analysed",
 		Rule: "Every node must start, answer init with init_ok and keep running until the runner stops it; a node that exits or never answers ends the test (exit code 255)."}
-	if r.Crash != "" {
-		s.Evidence = append(s.Evidence, "cause: "+r.Crash)
-	}
-	if r.CrashReport != "" {
+	if r.CrashReport != "" { // it holds the cause, with the node's output
 		s.Evidence = append(s.Evidence, "crash.txt:\n"+strings.TrimRight(r.CrashReport, "\n"))
+	} else if r.Crash != "" {
+		s.Evidence = append(s.Evidence, "cause: "+r.Crash)
 	}
 	if r.Diagnostics != "" {
 		s.Evidence = append(s.Evidence, "diagnostics.txt:\n"+strings.TrimRight(r.Diagnostics, "\n"))

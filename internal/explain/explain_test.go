@@ -299,7 +299,9 @@ func TestStatsAndAvailability(t *testing.T) {
 func TestCrashAndUnknown(t *testing.T) {
 	r := Run{Name: "broadcast", Crash: "Node n1 crashed with exit status 2", CrashReport: "n1 exited 2\nstderr: panic: no handler for topology\n"}
 	text := Markdown("broadcast", r.Verdict(), Explain(r))
-	contains(t, text, "# Why this broadcast run crashed", "cause: Node n1 crashed with exit status 2", "panic: no handler for topology")
+	contains(t, text, "# Why this broadcast run crashed", "crash.txt:\n  n1 exited 2", "panic: no handler for topology")
+	r.CrashReport = ""
+	contains(t, Markdown("broadcast", r.Verdict(), Explain(r)), "cause: Node n1 crashed with exit status 2")
 
 	r = Run{Name: "g-counter", Workload: checker.Crashed{Valid: checker.Unknown, Error: "counter: read value \"x\" of op 3 is not an integer"}, Valid: checker.Unknown}
 	text = Markdown("g-counter", r.Verdict(), Explain(r))
