@@ -55,8 +55,9 @@ var runTmpl = template.Must(template.New("run").Funcs(funcs).Parse(`<!DOCTYPE ht
 {{if .Messages}} · <a href="{{.Base}}messages.svg">message diagram</a>{{end}}</p>
 {{range .Meta.Missed}}<p class="missed">Target missed: {{.}}</p>{{end}}
 {{if .CrashReport}}<section class="crash" id="crash"><h2>Crash report</h2>
-<pre>{{.CrashReport}}</pre></section>{{end}}
-{{if .Explanation}}<section class="explanation" id="explanation">
+<pre>{{.CrashReport}}</pre>
+{{if .Explanation}}<p>What to look at next: <a href="{{.Base}}explanation.md">explanation.md</a></p>{{end}}</section>
+{{else if .Explanation}}<section class="explanation" id="explanation">
 {{.Explanation}}
 <p><a href="{{.Base}}explanation.md">explanation.md</a></p></section>{{end}}
 {{if and .Diagnostics (not .CrashReport)}}<h2>Diagnostics</h2>

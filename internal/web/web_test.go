@@ -393,7 +393,7 @@ func TestFailurePages(t *testing.T) {
 	page = get(t, s, "/run/broadcast/20260103T110000.000Z/").Body.String()
 	for _, want := range []string{`<section class="crash" id="crash"><h2>Crash report</h2>`,
 		"Node n0 crashed with exit status 2 while setting up topology.", "panic: no handler for topology",
-		"No results: the test crashed before analysis", "Why this broadcast run crashed"} {
+		"No results: the test crashed before analysis", `What to look at next: <a href="/files/broadcast/20260103T110000.000Z/explanation.md">`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("crashed run page lacks %s", want)
 		}
