@@ -34,11 +34,15 @@ func writeExplanation(dir, name string, opts workload.Options, h []history.Op, r
 		Valid:       checker.Unknown,
 	}
 	var picErr error
-	if crash != nil {
+	switch {
+	case crash != nil:
 		run.Crash = crash.Error()
+	case run.CrashReport != "":
+		// A crashed run analysed again: the crash is still why it ended.
+		run.Crash = "the test crashed (crash.txt)"
 	}
 	if results != nil {
-		if results.Valid == checker.Valid {
+		if results.Valid == checker.Valid && run.Crash == "" {
 			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return run, nil, fmt.Errorf("remove old %s: %w", explain.File, err)
 			}

@@ -57,4 +57,11 @@ func TestExplainFile(t *testing.T) {
 			t.Errorf("crash explanation lacks %q:\n%s", want, text)
 		}
 	}
+
+	// Analysed again, a crashed run keeps its crash in the explanation,
+	// even when what history there is passes the checkers.
+	text, err = Explain(dir, "unique-ids", opts, h, &valid, nil)
+	if err != nil || !strings.Contains(text, "unique-ids run crashed") || !strings.Contains(text, "node n1 exited with status 2") {
+		t.Errorf("re-analysed crashed run: %v\n%s", err, text)
+	}
 }
