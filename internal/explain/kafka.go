@@ -117,8 +117,8 @@ func (c *context) kafkaExample(errs any) string {
 	case []kafka.Nonmonotonic:
 		if len(e) > 0 && len(e[0].Ops) == 2 {
 			x := e[0]
-			return fmt.Sprintf("%s reached message %d of key %q, then the same client's next op %s started at %d, %d positions back.",
-				c.span(x.Ops[0]), x.Values[0], x.Key, c.span(x.Ops[1]), x.Values[1], -x.Delta+1)
+			return fmt.Sprintf("%s reached message %d of key %q, then the same client's next op %s started at message %d, at or before it (a log distance of %d; moving on is 1).",
+				c.span(x.Ops[0]), x.Values[0], x.Key, c.span(x.Ops[1]), x.Values[1], x.Delta)
 		}
 	case []kafka.PollSkip:
 		if len(e) > 0 && len(e[0].Ops) == 2 {
@@ -131,7 +131,7 @@ func (c *context) kafkaExample(errs any) string {
 			if len(vs) == 0 {
 				continue
 			}
-			return fmt.Sprintf("message %d of key %q was acknowledged%s but no poll ever returned it (%d unseen in that key).", vs[0], k, c.kafkaSender(k, vs[0]), e.Unseen[k])
+			return fmt.Sprintf("message %d of key %q%s, but no poll ever returned it (%d unseen in that key).", vs[0], k, c.kafkaSender(k, vs[0]), e.Unseen[k])
 		}
 	case []kafka.NoWriter:
 		if len(e) > 0 && len(e[0].Readers) > 0 {
