@@ -15,6 +15,9 @@ var elleRules = map[string]string{
 	"G1b":                     "Intermediate read: a transaction read a value that its writer later overwrote within the same transaction.",
 	"G1c":                     "Circular information flow: transactions wrote and read each other's values in a cycle.",
 	"G-single":                "Read skew: a cycle with exactly one anti-dependency (a read that missed a later write).",
+	"G-single-item":           "Read skew on single keys: a cycle with exactly one anti-dependency, each edge on one key (a transaction missed a write it should have seen).",
+	"G-nonadjacent-item":      "A cycle of single-key edges whose anti-dependencies are never adjacent.",
+	"G2":                      "Anti-dependency cycle: transactions each missed another's write, in a cycle.",
 	"G-nonadjacent":           "A cycle whose anti-dependencies are never adjacent: snapshot isolation forbids it.",
 	"G2-item":                 "Anti-dependency cycle: transactions each missed another's write, in a cycle (write skew).",
 	"internal":                "Within one transaction, a read must see the transaction's own latest write (or its own earlier read) of that key.",
@@ -107,6 +110,8 @@ func (c *context) elleCase(cases any) (int, string) {
 			return len(e), fmt.Sprintf("the versions %s of key %s form a cycle (inferred from %s): replicas applied writes of that key in different orders.",
 				short(x.SCC, 80), short(x.Key, 20), kwList(x.Sources))
 		}
+	case bool: // empty-transaction-graph
+		return 1, fmt.Sprintf("the %d ops of the history have no dependency between any two committed transactions.", len(c.h))
 	case []elle.CycleExistsCase:
 		if len(e) > 0 {
 			return len(e), fmt.Sprintf("a cycle exists among %d transactions (%s), but the search ran out of time before naming it.", e[0].SCCSize, short(e[0].SCC, 80))

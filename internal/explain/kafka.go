@@ -10,20 +10,21 @@ import (
 
 // kafkaRules says, per error type, what the rule is in one sentence.
 var kafkaRules = map[string]string{
-	kafka.TypeDuplicate:           "A message is sent once, so it may sit at only one offset of its key.",
-	kafka.TypeInconsistentOffsets: "An offset of a key holds one message: every send and poll must agree on which.",
-	kafka.TypeIntPollSkip:         "One poll must return consecutive messages of a key: nothing in the log may lie between two messages it returns.",
-	kafka.TypeIntSendSkip:         "Messages sent in one op get consecutive offsets (allowed in Maelstrom).",
-	kafka.TypeIntNonmonotonicPoll: "Within one poll a key's offsets must increase.",
-	kafka.TypeIntNonmonotonicSend: "Within one op the offsets of a key's sends must increase.",
-	kafka.TypePrecommittedRead:    "An op cannot read a message it is itself sending.",
-	kafka.TypeG1a:                 "A poll must not return a message whose send failed.",
-	kafka.TypeLostWrite:           "An acknowledged send below the highest offset any poll reached must be returned by some poll.",
-	kafka.TypeNonmonotonicPoll:    "A client's polls of a key must move forward: each poll starts after the last offset its previous poll returned.",
-	kafka.TypeNonmonotonicSend:    "A client's sends to a key must get increasing offsets.",
-	kafka.TypePollSkip:            "A client's consecutive polls of a key must not skip messages: the next poll starts right after the last one it returned.",
-	kafka.TypeUnseen:              "Every acknowledged send must eventually be returned by some poll.",
-	kafka.TypeNoWriter:            "A poll may only return messages some client sent to that key.",
+	kafka.TypeDuplicate:             "A message is sent once, so it may sit at only one offset of its key.",
+	kafka.TypeInconsistentOffsets:   "An offset of a key holds one message: every send and poll must agree on which.",
+	kafka.TypeIntPollSkip:           "One poll must return consecutive messages of a key: nothing in the log may lie between two messages it returns.",
+	kafka.TypeIntSendSkip:           "Messages sent in one op get consecutive offsets (allowed in Maelstrom).",
+	kafka.TypeIntNonmonotonicPoll:   "Within one poll a key's offsets must increase.",
+	kafka.TypeIntNonmonotonicSend:   "Within one op the offsets of a key's sends must increase.",
+	kafka.TypePrecommittedRead:      "An op cannot read a message it is itself sending.",
+	kafka.TypeG1a:                   "A poll must not return a message whose send failed.",
+	kafka.TypeLostWrite:             "An acknowledged send below the highest offset any poll reached must be returned by some poll.",
+	kafka.TypeNonmonotonicPoll:      "A client's polls of a key must move forward: each poll starts after the last offset its previous poll returned.",
+	kafka.TypeNonmonotonicSend:      "A client's sends to a key must get increasing offsets.",
+	kafka.TypePollSkip:              "A client's consecutive polls of a key must not skip messages: the next poll starts right after the last one it returned.",
+	kafka.TypeUnseen:                "Every acknowledged send must eventually be returned by some poll.",
+	kafka.TypeNoWriter:              "A poll may only return messages some client sent to that key.",
+	kafka.TypeEmptyTransactionGraph: "The checker needs sends and polls that depend on each other (a poll returning a sent message) to order them; with none, nothing can be checked.",
 }
 
 // kafka explains the kafka checker: one worked example per error type.
@@ -142,6 +143,8 @@ func (c *context) kafkaExample(errs any) string {
 		if len(e) > 0 {
 			return c.kafkaCycle(e[0])
 		}
+	case bool: // empty-transaction-graph
+		return fmt.Sprintf("no :ok poll in the %d ops of the history returned a message that an :ok send wrote.", len(c.h))
 	}
 	return ""
 }
