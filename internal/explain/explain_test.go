@@ -189,7 +189,7 @@ func TestKafkaInconsistentOffsets(t *testing.T) {
 	)
 	text := explainText(t, "kafka", 2, h, kafka.Check(h, kafka.Options{}))
 	contains(t, text,
-		`offset 17 of key "k3" was seen holding 2 different messages: 42, sent by op 0 → op 2 (process 0 on n0, 1.000 s to 1.100 s, ok) and acknowledged at offset 17; 43, sent by op 1 → op 3 (process 1 on n1`)
+		`offset 17 of key "k3" was seen holding 2 different messages: 42 (sent by op 0 → op 2 (process 0 on n0, 1.000 s to 1.100 s, ok) and acknowledged at offset 17); 43 (sent by op 1 → op 3 (process 1 on n1`)
 }
 
 func TestElleAbortedRead(t *testing.T) {

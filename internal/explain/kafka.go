@@ -79,14 +79,14 @@ func (c *context) kafkaExample(errs any) string {
 	case []kafka.Duplicate:
 		if len(e) > 0 {
 			d := e[0]
-			return fmt.Sprintf("message %d appears %d times in key %q, at offsets %s%s.", d.Value, d.Count, d.Key, listInts(d.Offsets, 8), c.kafkaSender(d.Key, d.Value))
+			return fmt.Sprintf("message %d%s appears %d times in key %q, at offsets %s.", d.Value, c.sender(d.Key, d.Value), d.Count, d.Key, listInts(d.Offsets, 8))
 		}
 	case []kafka.InconsistentOffset:
 		if len(e) > 0 {
 			x := e[0]
 			var who []string
 			for _, v := range x.Values {
-				who = append(who, fmt.Sprintf("%d%s", v, c.kafkaSender(x.Key, v)))
+				who = append(who, fmt.Sprintf("%d%s", v, c.sender(x.Key, v)))
 			}
 			return fmt.Sprintf("offset %d of key %q was seen holding %d different messages: %s. Two sends were given the same offset, or a poll returned a message at a different offset than its send was acknowledged at.",
 				x.Offset, x.Key, len(x.Values), strings.Join(who, "; "))
@@ -118,13 +118,13 @@ func (c *context) kafkaExample(errs any) string {
 	case []kafka.Nonmonotonic:
 		if len(e) > 0 && len(e[0].Ops) == 2 {
 			x := e[0]
-			return fmt.Sprintf("%s reached message %d of key %q, then the same client's next op %s started at message %d, at or before it (a log distance of %d; moving on is 1).",
+			return fmt.Sprintf("%s reached message %d of key %q, then the same client's next op, %s, started at message %d, at or before it (a log distance of %d; moving on is 1).",
 				c.span(x.Ops[0]), x.Values[0], x.Key, c.span(x.Ops[1]), x.Values[1], x.Delta)
 		}
 	case []kafka.PollSkip:
 		if len(e) > 0 && len(e[0].Ops) == 2 {
 			x := e[0]
-			return fmt.Sprintf("%s polled key %q, then the same client's next poll %s skipped %s, which the log has in between.",
+			return fmt.Sprintf("%s polled key %q, then the same client's next poll, %s, skipped %s, which the log has in between.",
 				c.span(x.Ops[0]), x.Key, c.span(x.Ops[1]), listInts(x.Skipped, 8))
 		}
 	case kafka.Unseen:
@@ -132,7 +132,7 @@ func (c *context) kafkaExample(errs any) string {
 			if len(vs) == 0 {
 				continue
 			}
-			return fmt.Sprintf("message %d of key %q%s, but no poll ever returned it (%d unseen in that key).", vs[0], k, c.kafkaSender(k, vs[0]), e.Unseen[k])
+			return fmt.Sprintf("message %d of key %q%s was acknowledged, but no poll ever returned it (%d unseen in that key).", vs[0], k, c.sender(k, vs[0]), e.Unseen[k])
 		}
 	case []kafka.NoWriter:
 		if len(e) > 0 && len(e[0].Readers) > 0 {
@@ -163,20 +163,33 @@ func firstKey(m map[string][]int64) map[string][]int64 {
 	return map[string][]int64{first: m[first]}
 }
 
-// kafkaSender returns ", sent by op N (process p on nX) at offset o".
+// kafkaSender says who sent msg to key: "sent by op N (process p on nX,
+// …) and acknowledged at offset o", from the first :ok send of it, else
+// the first :info one; "" if no op sent it.
 func (c *context) kafkaSender(key string, msg int64) string {
-	for _, op := range c.h {
-		if !op.IsClient() || op.Type != history.OK {
-			continue
-		}
-		for _, e := range kafka.Sent(op)[key] {
-			if e.Message == msg {
-				if e.HasOffset {
-					return fmt.Sprintf(", sent by %s and acknowledged at offset %d", c.span(op), e.Offset)
+	for _, want := range []history.Type{history.OK, history.Info} {
+		for _, op := range c.h {
+			if !op.IsClient() || op.Type != want {
+				continue
+			}
+			for _, e := range kafka.Sent(op)[key] {
+				if e.Message != msg {
+					continue
 				}
-				return fmt.Sprintf(", sent by %s", c.span(op))
+				if e.HasOffset {
+					return fmt.Sprintf("sent by %s and acknowledged at offset %d", c.span(op), e.Offset)
+				}
+				return "sent by " + c.span(op)
 			}
 		}
+	}
+	return ""
+}
+
+// sender is kafkaSender in parentheses, or "".
+func (c *context) sender(key string, msg int64) string {
+	if s := c.kafkaSender(key, msg); s != "" {
+		return " (" + s + ")"
 	}
 	return ""
 }
