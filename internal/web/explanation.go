@@ -1,9 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/glomers/glomers/internal/report/timeline"
 )
 
 var (
@@ -16,7 +20,7 @@ var (
 // renderExplanation turns explanation.md into HTML: headings, paragraphs
 // and lists as written, each "op N" a link to its place in the timeline,
 // and links to files of the run folder (base is the folder's URL).
-func renderExplanation(md, base string, timeline bool) template.HTML {
+func renderExplanation(md, base string, linkOps bool) template.HTML {
 	var b strings.Builder
 	inList, inItem := false, false
 	closeItem := func() {
@@ -35,8 +39,14 @@ func renderExplanation(md, base string, timeline bool) template.HTML {
 	inline := func(s string) string {
 		s = template.HTMLEscapeString(s)
 		s = fileLink.ReplaceAllString(s, `<a href="`+base+`$2">$1</a>`)
-		if timeline {
-			s = opRef.ReplaceAllString(s, `<a class="op" href="`+base+`timeline.html#op-$1">op $1</a>`)
+		if linkOps {
+			s = opRef.ReplaceAllStringFunc(s, func(m string) string {
+				n, err := strconv.Atoi(opRef.FindStringSubmatch(m)[1])
+				if err != nil || n >= timeline.MaxOps { // past what the timeline draws
+					return m
+				}
+				return fmt.Sprintf(`<a class="op" href="%stimeline.html#op-%d">op %d</a>`, base, n, n)
+			})
 		}
 		return s
 	}

@@ -402,3 +402,26 @@ func TestFailurePages(t *testing.T) {
 		t.Error("the crashed run page only says there are no results")
 	}
 }
+
+func TestRenderExplanationLinks(t *testing.T) {
+	md := "## workload: x\n\n- op 3 and op 10000 <b>\n  more\n- [linear-0.html](linear-0.html) [evil](javascript:alert(1))\n"
+	got := string(renderExplanation(md, "/files/w/r/", true))
+	for _, want := range []string{
+		`<a class="op" href="/files/w/r/timeline.html#op-3">op 3</a>`,
+		"and op 10000 &lt;b&gt;", // the timeline draws the first 10000 ops only
+		"<br>more",
+		`<a href="/files/w/r/linear-0.html">linear-0.html</a>`,
+		"[evil](javascript:alert(1))",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("rendered explanation lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(renderExplanationString("op 3", false), "<a") {
+		t.Error("ops are linked although the run has no timeline")
+	}
+}
+
+func renderExplanationString(md string, linkOps bool) string {
+	return string(renderExplanation(md, "/files/w/r/", linkOps))
+}
