@@ -16,9 +16,12 @@ build:
 run: build
 	bin/glomers run all
 
-## test: unit, conformance and end-to-end tests, then a short fuzz run
+## test: unit, conformance and end-to-end tests, then a short fuzz run;
+## says first which tests skip (under CI=true: fail) when
+## ../shared/conformance is missing
 test:
 	$(GO) vet ./...
+	@scripts/conformance-missing.sh
 	$(GO) test -count=1 -timeout 40m ./...
 	$(MAKE) fuzz
 
