@@ -38,9 +38,11 @@ fuzz:
 			  $(GO) test -run "^$$target$$" "./$$dir"; exit 1; }; \
 	done
 
-## bench: broadcast at the 3d/3e flags, five runs, then the checkers' Go benchmarks
+## bench: broadcast at the 3d/3e flags, five runs, and in the simulator (hub
+## windows, virtual time: no machine noise); then the checkers' Go benchmarks
 bench: build
 	bin/glomers bench broadcast --runs 5
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./broadcast
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/checker/...
 
 vet:

@@ -19,8 +19,14 @@
 //	c.Final(); res := c.Check()                // heal, 10 s, final ops; the workload's checker
 //
 // Call sends one request outside the workload, Send any message from any
-// id, History returns the ops, Journal the network events. Seeds runs a
-// scenario over many seeds and prints how to replay a failing one.
+// id (a peer's message before a node's init), History returns the ops,
+// Journal the network events, Errors what the nodes did wrong outside the
+// checker's view. Chaos is the standard seeded scenario (staggered inits
+// under load, random partitions). For tests: Seeds runs a scenario over
+// many seeds and prints how to replay a failing one (SIM_SEED=N), Verify
+// fails on errors or an invalid verdict, Catches shows a broken core
+// caught, Replays that a seed replays exactly, and Fuzz is the body of a
+// core's fuzz test.
 package sim
 
 import (
