@@ -5,15 +5,15 @@
 // run is a pure function of its seed: a failing seed replays exactly.
 //
 // Each node is a node.Machine around the solution's node.Core, exactly as
-// the binary runs it (init first, messages held back until init), fed
-// through the same line encoding and message.Parse as the runner. Time
+// the binary runs it (init first, messages held back until init), and
+// what it sends is encoded as the binary prints it (node.EncodeBody). Time
 // only moves when nothing is left to do at the current instant, so a 30 s
 // scenario takes milliseconds.
 //
 // The API in five calls:
 //
 //	c := sim.New(sim.Config{Nodes: 5, New: newCore, Latency: lat, Seed: seed, Workload: broadcast.Workload()})
-//	c.Init()                                   // init every node (or some: c.Init("n1"))
+//	c.Init(); c.Setup()                        // init every node (or some: c.Init("n1")); the workload's setup
 //	c.Start(10, 20*time.Second)                // clients: 10 ops/s of the workload for 20 s
 //	c.At(5*time.Second, func() { c.Partition(grudge) }); c.RunUntil(20 * time.Second)
 //	c.Final(); res := c.Check()                // heal, 10 s, final ops; the workload's checker
