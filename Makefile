@@ -33,9 +33,9 @@ fuzz:
 	@set -e; grep -H '^func Fuzz' $$(git ls-files '*_test.go') | sed -E 's#^(.*)/[^/]*:func (Fuzz[A-Za-z0-9_]*).*#\1 \2#' | \
 	while read -r dir target; do \
 		echo "fuzz $$target in ./$$dir for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) "./$$dir" >/dev/null || \
-			{ echo "fuzz $$target in ./$$dir failed; the input is in ./$$dir/testdata/fuzz/$$target/"; \
-			  $(GO) test -run "^$$target$$" "./$$dir"; exit 1; }; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) "./$$dir" 2>&1) || \
+			{ echo "$$out" | tail -40; \
+			  echo "fuzz $$target in ./$$dir failed; a failing input is kept in ./$$dir/testdata/fuzz/$$target/"; exit 1; }; \
 	done
 
 ## bench: broadcast at the 3d/3e flags, five runs, and in the simulator (hub
