@@ -22,7 +22,7 @@ const (
 
 var replySchemas = map[string]workload.Schema{
 	"add":  {Type: "add_ok"},
-	"read": {Type: "read_ok", Fields: map[string]func(any) bool{"value": workload.IsList}},
+	"read": {Type: "read_ok", Fields: map[string]func(any) bool{"value": workload.IsAnySeq}},
 }
 
 // Workload returns the g-set workload. Like Maelstrom's, it maps no RPC
@@ -69,10 +69,8 @@ func Invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, 
 		if err != nil {
 			return op, err
 		}
-		elems := append([]any{}, reply["value"].([]any)...)
-		workload.SortValues(elems)
 		op.Type = history.OK
-		op.Value = elems
+		op.Value = workload.SortedSeq(reply["value"])
 		return op, nil
 	}
 	return op, fmt.Errorf("g-set: unknown function %q", op.F)

@@ -80,7 +80,7 @@ func invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, 
 	if err != nil {
 		return op, err
 	}
-	got := reply["txn"].([]any) // IsTxn checked the shape
+	got, _ := reply["txn"].([]any) // IsTxn checked the shape; null is empty
 	done := make([]any, len(got))
 	for i, m := range got {
 		t := m.([]any)
@@ -100,20 +100,14 @@ func whole(v any) any {
 	return v
 }
 
-// IsTxn accepts a list of ["r"|"w", key, value] triples, the shape of
-// Maelstrom's txn and txn_ok bodies.
+// IsTxn accepts what Maelstrom's txn_ok schema does: a list (or null) of
+// ["r", key, value] or ["w", key, value] triples, keys and values of any
+// type.
 func IsTxn(v any) bool {
-	mops, ok := v.([]any)
-	if !ok {
-		return false
-	}
-	for _, m := range mops {
+	return workload.IsSeq(v, func(m any) bool {
 		t, ok := m.([]any)
-		if !ok || len(t) != 3 || (t[0] != "r" && t[0] != "w") {
-			return false
-		}
-	}
-	return true
+		return ok && len(t) == 3 && (t[0] == "r" || t[0] == "w")
+	})
 }
 
 // Generator draws transactions as Elle's wr-txns does: each has a length
