@@ -1,6 +1,9 @@
 # glomers: Gossip Glomers solutions and a JVM-free Maelstrom runner.
 
 GO ?= go
+# staticcheck, pinned; `go run` fetches it through the module proxy once and
+# keeps it out of go.mod (it is a tool, not a dependency of glomers).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Every top-level folder with a main.go is a solution binary.
 SOLUTIONS := $(patsubst %/main.go,%,$(wildcard */main.go))
 # The challenge presets, as `glomers run` knows them.
@@ -26,8 +29,10 @@ bench: build
 	bin/glomers bench broadcast --runs 5
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/checker/...
 
+## vet: go vet and staticcheck (must be clean)
 vet:
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
