@@ -138,3 +138,40 @@ func TestFlagValues(t *testing.T) {
 		t.Errorf("availability %+v, time limit %s, seed %d", cfg.Availability, cfg.TimeLimit, cfg.Seed)
 	}
 }
+
+// TestAnalyzeHistoryUsesFileOptions: a history file with "workload" and
+// "options" (the conformance corpus's form) is judged under its own
+// options unless a flag overrides them.
+func TestAnalyzeHistoryUsesFileOptions(t *testing.T) {
+	// A read of nil after a write of 1 completed: valid under
+	// read-uncommitted, a realtime anomaly under strict-serializable.
+	path := t.TempDir() + "/case.json"
+	doc := `{"workload": "txn-rw-register", "options": {"consistency-models": ["read-uncommitted"], "anomalies": ["G1"]},
+	"history": [
+	 {"index": 0, "time": 0, "type": "invoke", "process": 0, "f": "txn", "value": [["w", 1, 1]]},
+	 {"index": 1, "time": 1, "type": "ok", "process": 0, "f": "txn", "value": [["w", 1, 1]]},
+	 {"index": 2, "time": 2, "type": "invoke", "process": 1, "f": "txn", "value": [["r", 1, null]]},
+	 {"index": 3, "time": 3, "type": "ok", "process": 1, "f": "txn", "value": [["r", 1, null]]}]}`
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"file's options and workload", []string{"analyze", "--history", path}, ExitValid},
+		{"flag overrides the file", []string{"analyze", "--history", path, "--consistency-models", "strict-serializable"}, ExitInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := Main(tt.args, Env{Stdout: &stdout, Stderr: &stderr}); code != tt.want {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.want, stdout.String(), stderr.String())
+			}
+			if want := `option "anomalies" is ignored`; !strings.Contains(stderr.String(), want) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), want)
+			}
+		})
+	}
+}
