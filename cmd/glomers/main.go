@@ -11,5 +11,5 @@ import (
 func main() {
 	st, err := os.Stdout.Stat()
 	terminal := err == nil && st.Mode()&os.ModeCharDevice != 0
-	os.Exit(cli.Main(os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Terminal: terminal}))
+	os.Exit(cli.Main(os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Terminal: terminal, HandleSignals: true}))
 }

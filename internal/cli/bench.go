@@ -53,7 +53,7 @@ func benchCmd(args []string, env Env) int {
 	if *nemesis {
 		flags = append(flags, "--nemesis", "partition")
 	}
-	quiet := Env{Stdout: io.Discard, Stderr: env.Stderr}
+	quiet := Env{Stdout: io.Discard, Stderr: env.Stderr, Interrupt: env.Interrupt}
 	var rows [][]string
 	code := ExitValid
 	for i := 1; i <= *runs; i++ {
@@ -69,6 +69,9 @@ func benchCmd(args []string, env Env) int {
 			continue
 		}
 		rows = append(rows, benchRow(i, out.Results))
+		if out.Interrupted != nil {
+			break
+		}
 	}
 	fmt.Fprintf(env.Stdout, "\nchallenge %s: glomers test %s\n", p.ID, join(flags))
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -22,8 +22,9 @@ type row struct {
 	officialMet bool
 	// missed names every target the run missed, official or ours, with
 	// what it got.
-	missed []string
-	code   int
+	missed      []string
+	code        int
+	interrupted bool
 }
 
 func runCmd(args []string, env Env) int {
@@ -62,7 +63,11 @@ func runCmd(args []string, env Env) int {
 			extra = append(extra, "--seed", strconv.FormatUint(*seed, 10))
 		}
 		fmt.Fprintf(env.Stdout, "\n=== challenge %s (%s): glomers test %s %s\n", p.ID, p.Title, join(p.Flags), join(extra))
-		rows = append(rows, runPreset(p, append(append([]string(nil), p.Flags...), extra...), env))
+		r := runPreset(p, append(append([]string(nil), p.Flags...), extra...), env)
+		rows = append(rows, r)
+		if r.interrupted {
+			break // the user asked to stop
+		}
 	}
 	printSummary(env.Stdout, rows)
 	code := ExitValid
@@ -84,6 +89,10 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 	r.code = exitCode(out, err, env)
 	if err != nil {
 		r.verdict = "crashed"
+		return r
+	}
+	if out.Interrupted != nil {
+		r.verdict, r.interrupted = "interrupted", true
 		return r
 	}
 	return judge(p, out.Results, r.code, env.Stdout)
@@ -145,11 +154,17 @@ func printSummary(w io.Writer, rows []row) {
 	tw.Flush()
 }
 
-// worse returns the exit code that says more is wrong: crash, then
-// invalid, then unknown.
+// worse returns the exit code that says more is wrong: an interrupt, then
+// crash, then invalid, then unknown.
 func worse(a, b int) int {
-	rank := map[int]int{ExitValid: 0, ExitUnknown: 1, ExitInvalid: 2, ExitUsage: 3, ExitCrash: 4}
-	if rank[b] > rank[a] {
+	rank := func(code int) int {
+		r, ok := map[int]int{ExitValid: 0, ExitUnknown: 1, ExitInvalid: 2, ExitUsage: 3, ExitCrash: 4}[code]
+		if !ok {
+			return 5 // a signal's code: the user stopped the run
+		}
+		return r
+	}
+	if rank(b) > rank(a) {
 		return b
 	}
 	return a

@@ -55,6 +55,9 @@ type Process struct {
 	hooks  Hooks
 	stdout *ring
 	stderr *ring
+	// outPipe and errPipe are the read ends of the node's stdout and
+	// stderr, closed by Abandon.
+	outPipe, errPipe io.Closer
 
 	mu      sync.Mutex
 	partial []byte
@@ -108,6 +111,7 @@ func Start(cfg Config, hooks Hooks) (*Process, error) {
 		cfg: cfg, cmd: cmd, stdin: stdin, logf: logf, hooks: hooks,
 		stdout: newRing(TailLines), stderr: newRing(TailLines),
 		stdinQ: mailbox.New[[]byte](), exited: make(chan struct{}),
+		outPipe: stdout, errPipe: stderr,
 	}
 	p.readers.Add(2)
 	go p.readStdout(stdout)
@@ -129,9 +133,26 @@ func (p *Process) Deliver(m message.Message) {
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 
 // Kill stops the node (its whole process group) if it is still running,
-// and waits for it. It reports whether the node was still running, that
-// is, whether it had not crashed or exited on its own.
+// and waits for it, at most KillWait. It reports whether the node was
+// still running, that is, whether it had not crashed or exited on its own.
 func (p *Process) Kill() (wasRunning bool) {
+	if !p.Stop() {
+		return false
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(KillWait):
+	}
+	return true
+}
+
+// KillWait is how long Kill waits for a killed node's output to close.
+const KillWait = 5 * time.Second
+
+// Stop sends SIGKILL to the node's whole process group, if the node is
+// still running, without waiting; Exited is closed once its stdout and
+// stderr are closed. It reports whether the node was still running.
+func (p *Process) Stop() (wasRunning bool) {
 	select {
 	case <-p.exited:
 		return false
@@ -141,11 +162,15 @@ func (p *Process) Kill() (wasRunning bool) {
 	p.killed = true
 	p.mu.Unlock()
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	select {
-	case <-p.exited:
-	case <-time.After(5 * time.Second):
-	}
 	return true
+}
+
+// Abandon stops reading a killed node's stdout and stderr, for when a
+// process outside its group (one that called setsid) keeps them open, so
+// that Exited closes.
+func (p *Process) Abandon() {
+	p.outPipe.Close()
+	p.errPipe.Close()
 }
 
 // Crash describes a node that exited by itself.

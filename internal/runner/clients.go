@@ -13,7 +13,6 @@ import (
 	"github.com/glomers/glomers/internal/client"
 	"github.com/glomers/glomers/internal/history"
 	"github.com/glomers/glomers/internal/message"
-	"github.com/glomers/glomers/internal/nemesis"
 	"github.com/glomers/glomers/internal/network"
 	"github.com/glomers/glomers/internal/workload"
 )
@@ -136,7 +135,7 @@ func (t *test) mainPhase(rng *rand.Rand) {
 	limit := t.cfg.TimeLimit
 	if t.cfg.Rate <= 0 {
 		stop := t.startNemesis(rng)
-		t.sleep(limit)
+		t.sleepOr(limit, t.stop)
 		stop()
 		return
 	}
@@ -177,9 +176,11 @@ func (t *test) mainPhase(rng *rand.Rand) {
 			return
 		case <-t.ctx.Done():
 			return
+		case <-t.stop:
+			return
 		}
 		slot := stagger.Slot(t.drv.Now())
-		if slot >= cutoff || !t.sleep(slot-t.drv.Now()) {
+		if slot >= cutoff || !t.sleepOr(slot-t.drv.Now(), t.stop) {
 			return
 		}
 		op, ok := gen.Next(th)
@@ -195,12 +196,9 @@ func (t *test) mainPhase(rng *rand.Rand) {
 // thread, keeping its process and client from the main phase, perform its
 // final operations.
 func (t *test) finalPhase() {
-	if t.nemesis != nil {
-		t.nemesisStep(nemesis.StopInvocation())
-	}
-	t.drv.Heal()
+	t.heal()
 	t.log.info("Waiting for recovery...")
-	if !t.sleep(RecoveryWait) {
+	if !t.sleepOr(RecoveryWait, t.stop) {
 		return
 	}
 	next := t.finalOps()
@@ -209,7 +207,7 @@ func (t *test) finalPhase() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for t.ctx.Err() == nil {
+			for t.ctx.Err() == nil && t.interrupted() == nil {
 				op, ok := next(w.thread)
 				if !ok {
 					return
@@ -256,14 +254,16 @@ func (t *test) closeClients() {
 	}
 }
 
-// sleep waits d unless the test is stopped first, and reports whether it
-// slept the whole time.
-func (t *test) sleep(d time.Duration) bool { return t.sleepOr(d, nil) }
-
-// sleepOr is sleep that also ends early when done is closed.
+// sleepOr waits d unless the test is stopped or done is closed first,
+// and reports whether it slept the whole time.
 func (t *test) sleepOr(d time.Duration, done <-chan struct{}) bool {
 	if d <= 0 {
-		return t.ctx.Err() == nil
+		select {
+		case <-done:
+			return false
+		default:
+			return t.ctx.Err() == nil
+		}
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()

@@ -43,3 +43,6 @@ func (l *logger) raw(format string, a ...any) {
 		fmt.Fprintf(l.console, format, a...)
 	}
 }
+
+// flush is a no-op until jepsen.log is buffered.
+func (l *logger) flush() {}

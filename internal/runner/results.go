@@ -21,6 +21,10 @@ type Results struct {
 	Net          checker.Result   `edn:"net" json:"net"`
 	Workload     checker.Result   `edn:"workload" json:"workload"`
 	Valid        checker.Validity `edn:"valid?" json:"valid"`
+	// Interrupted names the signal that stopped the test early (SIGINT or
+	// SIGTERM): the checkers saw only the operations that completed
+	// before it, and no final phase ran. Not in Maelstrom's results.
+	Interrupted string `edn:"interrupted,omitempty" json:"interrupted,omitempty"`
 }
 
 // Analyze runs every checker on a history and network journal, in

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/glomers/glomers/internal/client"
@@ -28,6 +29,8 @@ type Outcome struct {
 	Dir     string  // the run folder
 	Results Results // empty when the test crashed
 	History []history.Op
+	// Interrupted is the signal that stopped the test early, or nil.
+	Interrupted os.Signal
 }
 
 // CrashError is a test that could not run to analysis: a node that failed
@@ -46,6 +49,8 @@ type test struct {
 	drv   *network.Driver
 	rec   *recorder
 	procs map[string]*process.Process
+	// procsMu guards procs against the signal watcher.
+	procsMu sync.Mutex
 	// workers are the client threads, kept from the main phase into the
 	// final phase.
 	workers []*worker
@@ -60,6 +65,10 @@ type test struct {
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+
+	// stop is closed by the first signal, after sig is set.
+	stop chan struct{}
+	sig  os.Signal
 }
 
 // Run performs one test and analyses it. A *CrashError means the test
@@ -80,12 +89,16 @@ func Run(cfg Config) (*Outcome, error) {
 		run:   run,
 		log:   &logger{file: logFile, console: cfg.Console},
 		procs: map[string]*process.Process{},
+		stop:  make(chan struct{}),
 	}
 	t.ctx, t.cancel = context.WithCancelCause(context.Background())
 	defer t.cancel(nil)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	t.opts = cfg.WorkloadOptions()
 	t.opts.Rand = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+	watched := make(chan struct{})
+	defer close(watched)
+	go t.watchSignals(watched)
 	t.log.info("Running test %s in %s", cfg.Workload.Name, run.Dir)
 	t.log.info("Seed %d (repeat with --seed %d)", cfg.Seed, cfg.Seed)
 	if err := run.WriteJSON("test.json", NewRecord(cfg)); err != nil {
@@ -107,7 +120,11 @@ func Run(cfg Config) (*Outcome, error) {
 		return nil, err
 	}
 	crash := t.execute(rng)
-	if crash == nil {
+	out.Interrupted = t.interrupted()
+	switch {
+	case crash == nil && out.Interrupted != nil:
+		t.log.info("Run interrupted by %s; writing what completed", signalName(out.Interrupted))
+	case crash == nil:
 		t.log.info("Run complete, writing")
 	}
 	out.History = t.rec.ops()
@@ -121,6 +138,9 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	t.log.info("Analyzing...")
 	out.Results = Analyze(cfg.Workload, t.opts, cfg.Availability, out.History, journal)
+	if out.Interrupted != nil {
+		out.Results.Interrupted = signalName(out.Interrupted)
+	}
 	t.log.info("Analysis complete")
 	if err := run.WriteEDN("results.edn", out.Results); err != nil {
 		return out, err
@@ -162,6 +182,10 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 	if err := context.Cause(t.ctx); err != nil {
 		return err
 	}
+	if t.interrupted() != nil {
+		t.heal()
+		return nil
+	}
 	if t.cfg.Workload.Final != nil || t.cfg.Workload.FinalGenerator != nil {
 		t.finalPhase()
 	}
@@ -187,7 +211,9 @@ func (t *test) startNodes() error {
 		if err != nil {
 			return err
 		}
+		t.procsMu.Lock()
 		t.procs[id] = p
+		t.procsMu.Unlock()
 		t.drv.Register(id, t.deliverer(p))
 		go t.watch(p)
 	}
@@ -306,25 +332,127 @@ func (t *test) setupClients() error {
 	return errors.Join(errs...)
 }
 
-// teardown kills every node and reports one that had already exited.
+// teardown kills every node's process group, waits for their output to
+// close (TeardownWait in all, saying what it waited for), and reports a
+// node that had already exited.
 func (t *test) teardown() error {
 	t.tearingDown.Store(true)
+	start := time.Now()
 	var crashes []error
+	var killed []*process.Process
 	for _, id := range t.cfg.Nodes {
 		p := t.procs[id]
 		if p == nil {
 			continue
 		}
-		if !p.Kill() {
-			if c := p.Crash(); c != nil {
-				crashes = append(crashes, c)
+		if p.Stop() {
+			killed = append(killed, p)
+		} else if c := p.Crash(); c != nil {
+			crashes = append(crashes, c)
+		}
+	}
+	bound := time.NewTimer(TeardownWait)
+	defer bound.Stop()
+	var stuck []*process.Process
+	for i, p := range killed {
+		select {
+		case <-p.Exited():
+			continue
+		case <-bound.C:
+		}
+		for _, q := range killed[i:] {
+			select {
+			case <-q.Exited():
+			default:
+				stuck = append(stuck, q)
 			}
 		}
+		break
+	}
+	if len(stuck) > 0 {
+		ids := make([]string, len(stuck))
+		for i, p := range stuck {
+			ids[i] = p.ID()
+			p.Abandon()
+		}
+		t.log.warn("Teardown: killed the process group of every node, but after %s the stdout or stderr of %v was still open, most likely held by a process the node started in a new session (setsid), which killing its group does not reach. glomers stopped reading it; that process may still be running (see ps -ef).",
+			TeardownWait, ids)
+		for _, p := range stuck {
+			select {
+			case <-p.Exited():
+			case <-time.After(time.Second):
+			}
+		}
+	} else if took := time.Since(start); took > time.Second {
+		t.log.info("Teardown: waited %s for %d killed nodes to close their output", took.Round(time.Millisecond), len(killed))
 	}
 	if err := context.Cause(t.ctx); err != nil {
 		return nil // already reported
 	}
 	return errors.Join(crashes...)
+}
+
+// heal ends any partition: the nemesis records its stop, and the network
+// delivers everything again.
+func (t *test) heal() {
+	if t.nemesis != nil {
+		t.nemesisStep(nemesis.StopInvocation())
+	}
+	t.drv.Heal()
+}
+
+// interrupted returns the signal that stopped the test early, or nil.
+func (t *test) interrupted() os.Signal {
+	select {
+	case <-t.stop:
+		return t.sig
+	default:
+		return nil
+	}
+}
+
+// watchSignals handles cfg.Interrupt until done is closed: the first
+// signal stops the test cleanly, a second kills the nodes and exits.
+func (t *test) watchSignals(done <-chan struct{}) {
+	if t.cfg.Interrupt == nil {
+		return
+	}
+	select {
+	case sig := <-t.cfg.Interrupt:
+		t.sig = sig
+		close(t.stop)
+		t.log.warn("Interrupted by %s: no new operations; those in flight get their reply or time out (at most %s), then the nodes are stopped and what completed is checked and written, marked interrupted. Send %s again to quit at once, without results.",
+			signalName(sig), t.cfg.Workload.Timeout(t.opts), signalName(sig))
+	case <-done:
+		return
+	}
+	select {
+	case sig := <-t.cfg.Interrupt:
+		t.log.warn("%s again: killed the nodes; quitting without results (%s holds what was written so far).", signalName(sig), t.run.Dir)
+		t.procsMu.Lock()
+		for _, p := range t.procs {
+			p.Stop()
+		}
+		t.procsMu.Unlock()
+		t.log.flush()
+		exit := t.cfg.Exit
+		if exit == nil {
+			exit = os.Exit
+		}
+		exit(SignalExitCode(sig))
+	case <-done:
+	}
+}
+
+// signalName names a signal as people know it: SIGINT, SIGTERM.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
 }
 
 // writeHistory writes the history files and the network journal, and
