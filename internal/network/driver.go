@@ -59,6 +59,23 @@ func (d *Driver) Register(id string, h Handler) {
 	d.handlers[id] = h
 }
 
+// RegisterQueued puts id on the network as a receiver with a queue of its
+// own (a node's stdin): h is handed each message when it is due, and the
+// receiver calls Received when the message leaves its queue.
+func (d *Driver) RegisterQueued(id string, h Handler) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.RegisterQueued(id)
+	d.handlers[id] = h
+}
+
+// Received journals, now, that m left its receiver's queue.
+func (d *Driver) Received(m message.Message) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.Received(d.Now(), m)
+}
+
 // Deregister takes id off the network.
 func (d *Driver) Deregister(id string) {
 	d.mu.Lock()

@@ -2,7 +2,10 @@
 // network-wide id, a delivery deadline drawn from the latency distribution
 // (zero when a client is involved), and is delivered in deadline order
 // unless a partition makes its receiver drop it. Every send and every
-// delivery is journaled.
+// receipt is journaled: a receipt when the message is delivered, or, for a
+// receiver registered with RegisterQueued (a node), when the receiver
+// reports that it was handed over (Received), as Maelstrom journals a
+// receive when a node's stdin writer takes the message from its queue.
 //
 // Network is a plain state machine with no goroutines and no clock of its
 // own: callers pass the current time. Driver runs it in real time.
@@ -40,6 +43,7 @@ type Network struct {
 	latency    Latency
 	rng        *rand.Rand
 	registered map[string]bool
+	queued     map[string]bool // receivers that journal their own receipts
 	inFlight   queue
 	drops      map[string]map[string]bool // receiver -> senders it drops
 	nextMsgID  int64
@@ -53,6 +57,7 @@ func New(lat Latency, rng *rand.Rand) *Network {
 		latency:    lat,
 		rng:        rng,
 		registered: map[string]bool{},
+		queued:     map[string]bool{},
 		drops:      map[string]map[string]bool{},
 	}
 }
@@ -60,8 +65,23 @@ func New(lat Latency, rng *rand.Rand) *Network {
 // Register makes id a valid source and destination.
 func (n *Network) Register(id string) { n.registered[id] = true }
 
+// RegisterQueued registers id as a receiver with a queue of its own: a
+// message delivered to it is journaled as received only when Received is
+// called for it.
+func (n *Network) RegisterQueued(id string) {
+	n.registered[id] = true
+	n.queued[id] = true
+}
+
 // Deregister removes id; messages still in flight to it are dropped.
-func (n *Network) Deregister(id string) { delete(n.registered, id) }
+func (n *Network) Deregister(id string) {
+	delete(n.registered, id)
+	delete(n.queued, id)
+}
+
+// Received journals at now that m, delivered to a RegisterQueued
+// receiver, was handed over to it.
+func (n *Network) Received(now time.Duration, m message.Message) { n.record(now, Recv, m) }
 
 // Registered reports whether id is currently on the network.
 func (n *Network) Registered(id string) bool { return n.registered[id] }
@@ -99,8 +119,8 @@ func (n *Network) NextDeadline() (time.Duration, bool) {
 // Deliver removes every message due by now, in deadline order (ties in
 // send order), and returns those that reach their receiver. A message is
 // dropped when, at its deadline, its receiver holds a grudge against its
-// sender or its receiver has left the network. Only delivered messages are
-// journaled as received.
+// sender or its receiver has left the network. Delivered messages are
+// journaled as received, except those to RegisterQueued receivers.
 func (n *Network) Deliver(now time.Duration) []message.Message {
 	var out []message.Message
 	for len(n.inFlight) > 0 && n.inFlight[0].deadline <= now {
@@ -109,7 +129,9 @@ func (n *Network) Deliver(now time.Duration) []message.Message {
 		if !n.registered[m.Dest] || n.drops[m.Dest][m.Src] {
 			continue
 		}
-		n.record(p.deadline, Recv, m)
+		if !n.queued[m.Dest] {
+			n.record(p.deadline, Recv, m)
+		}
 		out = append(out, m)
 	}
 	return out

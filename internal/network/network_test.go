@@ -328,3 +328,35 @@ func TestJournal(t *testing.T) {
 		}
 	}
 }
+
+// TestQueuedReceiverJournalsWhenTaken: a node's receive is journaled when
+// it reports the message taken from its queue (as Maelstrom's net.clj
+// journals in recv!, when the node's stdin writer polls the message), not
+// at the deadline, so a backlog at a slow node shows as sends without
+// receives.
+func TestQueuedReceiverJournalsWhenTaken(t *testing.T) {
+	n := newNet(Latency{Mean: 10 * ms, Dist: Constant}, "n1", "c1")
+	n.RegisterQueued("n2")
+	a := send(t, n, 0, "n1", "n2", 0)
+	b := send(t, n, 1*ms, "n1", "n2", 1)
+	c := send(t, n, 2*ms, "n2", "c1", 2)
+	if got := n.Deliver(time.Hour); len(got) != 3 {
+		t.Fatalf("delivered %d messages, want 3", len(got))
+	}
+	n.Received(50*ms, a)
+	recvs := map[int64]time.Duration{}
+	for _, e := range n.Journal() {
+		if e.Type == Recv {
+			recvs[e.Message.ID] = e.Time
+		}
+	}
+	if at, ok := recvs[a.ID]; !ok || at != 50*ms {
+		t.Errorf("taken message journaled at %v (%v), want 50ms", at, ok)
+	}
+	if _, ok := recvs[b.ID]; ok {
+		t.Error("a message still in the node's queue is journaled as received")
+	}
+	if at, ok := recvs[c.ID]; !ok || at != 2*ms {
+		t.Errorf("message to a client journaled at %v (%v), want at its deadline 2ms", at, ok)
+	}
+}

@@ -44,6 +44,11 @@ type Hooks struct {
 	Problem func(error)
 	// Stderr is called with every stderr line.
 	Stderr func(line string)
+	// Taken is called with each delivered message as it is taken from the
+	// node's queue to be written to its stdin (Maelstrom journals the
+	// receive then). A node that stops reading stdin blocks the writer,
+	// so its messages are taken late, or never.
+	Taken func(message.Message)
 }
 
 // Process is a running node.
@@ -61,7 +66,7 @@ type Process struct {
 
 	mu      sync.Mutex
 	partial []byte
-	stdinQ  *mailbox.Mailbox[[]byte]
+	stdinQ  *mailbox.Mailbox[message.Message]
 
 	exited  chan struct{}
 	state   *os.ProcessState
@@ -110,7 +115,7 @@ func Start(cfg Config, hooks Hooks) (*Process, error) {
 	p := &Process{
 		cfg: cfg, cmd: cmd, stdin: stdin, logf: logf, hooks: hooks,
 		stdout: newRing(TailLines), stderr: newRing(TailLines),
-		stdinQ: mailbox.New[[]byte](), exited: make(chan struct{}),
+		stdinQ: mailbox.New[message.Message](), exited: make(chan struct{}),
 		outPipe: stdout, errPipe: stderr,
 	}
 	p.readers.Add(2)
@@ -126,7 +131,7 @@ func (p *Process) ID() string { return p.cfg.ID }
 
 // Deliver queues m for the node's stdin. It never blocks.
 func (p *Process) Deliver(m message.Message) {
-	p.stdinQ.Put(m.Line())
+	p.stdinQ.Put(m)
 }
 
 // Exited is closed when the process has exited and its output is read.
@@ -245,8 +250,11 @@ func (p *Process) writeStdin() {
 		case <-p.exited:
 			return
 		}
-		for _, line := range p.stdinQ.TakeAll() {
-			if _, err := w.Write(line); err != nil {
+		for _, m := range p.stdinQ.TakeAll() {
+			if p.hooks.Taken != nil {
+				p.hooks.Taken(m)
+			}
+			if _, err := w.Write(m.Line()); err != nil {
 				return // the node is gone; Crash reports it
 			}
 		}

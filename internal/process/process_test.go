@@ -160,3 +160,31 @@ func TestStartErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTakenOnlyWhenWritten: Taken reports a message when it leaves the
+// queue for the node's stdin, so a node that stops reading leaves the rest
+// untaken (and unjournaled).
+func TestTakenOnlyWhenWritten(t *testing.T) {
+	var mu sync.Mutex
+	taken := 0
+	r := &recorder{}
+	h := r.hooks()
+	h.Taken = func(message.Message) { mu.Lock(); taken++; mu.Unlock() }
+	p, err := Start(Config{ID: "n1", Bin: script(t, "exec sleep 30\n"), Dir: t.TempDir(), LogPath: filepath.Join(t.TempDir(), "n1.log")}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill()
+	const n = 10000 // 10 MB: far more than a pipe holds
+	pad := strings.Repeat("x", 1000)
+	for i := 0; i < n; i++ {
+		p.Deliver(message.New("c1", "n1", message.Body{"type": "echo", "echo": pad}))
+	}
+	time.Sleep(500 * time.Millisecond)
+	mu.Lock()
+	got := taken
+	mu.Unlock()
+	if got == 0 || got >= n {
+		t.Errorf("%d of %d messages taken by a node that never reads stdin; want some (what the pipe holds), not all", got, n)
+	}
+}

@@ -214,7 +214,7 @@ func (t *test) startNodes() error {
 		t.procsMu.Lock()
 		t.procs[id] = p
 		t.procsMu.Unlock()
-		t.drv.Register(id, t.deliverer(p))
+		t.drv.RegisterQueued(id, p.Deliver)
 		go t.watch(p)
 	}
 	errs := make([]error, len(t.cfg.Nodes))
@@ -230,15 +230,6 @@ func (t *test) startNodes() error {
 	return errors.Join(errs...)
 }
 
-func (t *test) deliverer(p *process.Process) network.Handler {
-	return func(m message.Message) {
-		if t.cfg.LogNetRecv {
-			t.log.info(":recv %s", bytes.TrimSpace(m.Line()))
-		}
-		p.Deliver(m)
-	}
-}
-
 func (t *test) hooks(id string) process.Hooks {
 	return process.Hooks{
 		Message: func(m message.Message) error {
@@ -246,6 +237,12 @@ func (t *test) hooks(id string) process.Hooks {
 			return err
 		},
 		Problem: t.note,
+		Taken: func(m message.Message) {
+			t.drv.Received(m)
+			if t.cfg.LogNetRecv {
+				t.log.info(":recv %s", bytes.TrimSpace(m.Line()))
+			}
+		},
 		Stderr: func(line string) {
 			if t.cfg.LogStderr {
 				t.log.info("%s stderr: %s", id, line)
