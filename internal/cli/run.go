@@ -95,7 +95,9 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 		r.verdict, r.interrupted = "interrupted", true
 		return r
 	}
-	return judge(p, out.Results, r.code, env.Stdout)
+	r = judge(p, out.Results, r.code, env.Stdout)
+	r.figures += fmt.Sprintf(", %.1f ops/s", out.OpsPerSec)
+	return r
 }
 
 // judge prints how a finished run of p did against each target and

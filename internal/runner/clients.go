@@ -143,7 +143,12 @@ func (t *test) mainPhase(rng *rand.Rand) {
 	defer stopNemesis()
 	gen := t.cfg.Workload.Generator(t.opts)
 	stagger := NewStagger(t.cfg.Rate, rng)
-	cutoff := t.drv.Now() + limit
+	start := t.drv.Now()
+	cutoff := start + limit
+	issued := 0
+	defer func() {
+		t.mainOps, t.mainTime = issued, t.drv.Now()-start
+	}()
 	workers := t.workers
 	free := make(chan int, len(workers))
 	work := make([]chan history.Op, len(workers))
@@ -179,15 +184,24 @@ func (t *test) mainPhase(rng *rand.Rand) {
 		case <-t.stop:
 			return
 		}
-		slot := stagger.Slot(t.drv.Now())
-		if slot >= cutoff || !t.sleepOr(slot-t.drv.Now(), t.stop) {
+		// Wait for the stagger's slot, then go out at the time it is
+		// now, as Jepsen's interpreter does.
+		for w := stagger.Wait(t.drv.Now()); w > 0; w = stagger.Wait(t.drv.Now()) {
+			if !t.sleepOr(w, t.stop) {
+				return
+			}
+		}
+		now := t.drv.Now()
+		if now >= cutoff {
 			return
 		}
 		op, ok := gen.Next(th)
 		if !ok {
 			return
 		}
-		op.Time = int64(slot)
+		stagger.Issued(now)
+		op.Time = int64(now)
+		issued++
 		work[th] <- op
 	}
 }

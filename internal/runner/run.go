@@ -31,6 +31,9 @@ type Outcome struct {
 	History []history.Op
 	// Interrupted is the signal that stopped the test early, or nil.
 	Interrupted os.Signal
+	// OpsPerSec is the rate the main phase achieved: the operations it
+	// handed out over its length; zero without --rate.
+	OpsPerSec float64
 }
 
 // CrashError is a test that could not run to analysis: a node that failed
@@ -65,6 +68,11 @@ type test struct {
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+
+	// mainOps operations went out in the main phase, which lasted
+	// mainTime (set when it ends).
+	mainOps  int
+	mainTime time.Duration
 
 	// stop is closed by the first signal, after sig is set.
 	stop chan struct{}
@@ -121,6 +129,10 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	crash := t.execute(rng)
 	out.Interrupted = t.interrupted()
+	if t.mainTime > 0 && cfg.Rate > 0 {
+		out.OpsPerSec = float64(t.mainOps) / t.mainTime.Seconds()
+		t.log.info("Main phase: %d operations in %.1f s, %.1f ops/s (--rate %g)", t.mainOps, t.mainTime.Seconds(), out.OpsPerSec, cfg.Rate)
+	}
 	switch {
 	case crash == nil && out.Interrupted != nil:
 		t.log.info("Run interrupted by %s; writing what completed", signalName(out.Interrupted))
