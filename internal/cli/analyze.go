@@ -52,7 +52,7 @@ func analyzeCmd(args []string, env Env) int {
 		opts    workload.Options
 		req     availability.Requirement
 		h       []history.Op
-		journal []network.Event
+		journal network.Events
 		dir     string
 	)
 	if *histPath != "" {

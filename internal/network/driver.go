@@ -118,6 +118,22 @@ func (d *Driver) Heal() {
 	d.net.Heal()
 }
 
+// JournalTo streams every later event to j instead of keeping it in
+// memory (see Network.JournalTo).
+func (d *Driver) JournalTo(j *JournalWriter) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.JournalTo(j.Write)
+}
+
+// EndJournal stops journaling: later events are dropped, so that the
+// journal a test is judged on does not change while it is read.
+func (d *Driver) EndJournal() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.JournalTo(func(Event) {})
+}
+
 // Journal returns a copy of the events so far.
 func (d *Driver) Journal() []Event {
 	d.mu.Lock()

@@ -48,7 +48,10 @@ type Network struct {
 	drops      map[string]map[string]bool // receiver -> senders it drops
 	nextMsgID  int64
 	seq        int64
+	events     int64
 	journal    []Event
+	// sink, if set, takes every event instead of journal.
+	sink func(Event)
 }
 
 // New returns an empty network whose latencies come from lat and rng.
@@ -153,11 +156,21 @@ func (n *Network) Partition(grudge map[string][]string) {
 // Heal removes every partition.
 func (n *Network) Heal() { n.drops = map[string]map[string]bool{} }
 
-// Journal returns every event so far, in order.
+// Journal returns every event so far, in order, when no sink is set.
 func (n *Network) Journal() []Event { return n.journal }
 
+// JournalTo hands every later event to sink (which may write it to a
+// file) instead of keeping it in memory; nil keeps events in memory again.
+func (n *Network) JournalTo(sink func(Event)) { n.sink = sink }
+
 func (n *Network) record(t time.Duration, typ EventType, m message.Message) {
-	n.journal = append(n.journal, Event{ID: int64(len(n.journal)), Time: t, Type: typ, Message: m})
+	e := Event{ID: n.events, Time: t, Type: typ, Message: m}
+	n.events++
+	if n.sink != nil {
+		n.sink(e)
+		return
+	}
+	n.journal = append(n.journal, e)
 }
 
 type pending struct {

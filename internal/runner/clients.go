@@ -2,10 +2,8 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -13,7 +11,6 @@ import (
 	"github.com/glomers/glomers/internal/client"
 	"github.com/glomers/glomers/internal/history"
 	"github.com/glomers/glomers/internal/message"
-	"github.com/glomers/glomers/internal/network"
 	"github.com/glomers/glomers/internal/workload"
 )
 
@@ -317,14 +314,4 @@ func (t *test) showProgress() (stop func()) {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
-}
-
-func writeJournal(w io.Writer, events []network.Event) error {
-	enc := json.NewEncoder(w)
-	for _, e := range events {
-		if err := enc.Encode(e); err != nil {
-			return err
-		}
-	}
-	return nil
 }

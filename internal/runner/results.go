@@ -30,7 +30,7 @@ type Results struct {
 // Analyze runs every checker on a history and network journal, in
 // parallel, each one guarded so that a checker that panics gives unknown
 // rather than crashing the analysis.
-func Analyze(w *workload.Workload, o workload.Options, req availability.Requirement, h []history.Op, journal []network.Event) Results {
+func Analyze(w *workload.Workload, o workload.Options, req availability.Requirement, h []history.Op, journal network.Events) Results {
 	var r Results
 	jobs := []struct {
 		dst   *checker.Result

@@ -116,6 +116,12 @@ func Run(cfg Config) (*Outcome, error) {
 	t.net = network.New(cfg.Latency, rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())))
 	t.drv = network.NewDriver(t.net, start)
 	defer t.drv.Close()
+	jw, err := network.CreateJournal(run.Path("net-journal.json"))
+	if err != nil {
+		return nil, err
+	}
+	defer jw.Close()
+	t.drv.JournalTo(jw)
 	if cfg.LogNetSend {
 		t.drv.OnSend(func(m message.Message) { t.log.info(":send %s", bytes.TrimSpace(m.Line())) })
 	}
@@ -140,8 +146,12 @@ func Run(cfg Config) (*Outcome, error) {
 		t.log.info("Run complete, writing")
 	}
 	out.History = t.rec.ops()
-	journal := t.drv.Journal()
-	if err := t.writeHistory(out.History, journal); err != nil {
+	t.drv.EndJournal()
+	if err := jw.Close(); err != nil {
+		return out, err
+	}
+	journal := network.FileEvents(run.Path("net-journal.json"))
+	if err := t.writeHistory(out.History); err != nil {
 		return out, err
 	}
 	if crash != nil {
@@ -464,9 +474,8 @@ func signalName(sig os.Signal) string {
 	return sig.String()
 }
 
-// writeHistory writes the history files and the network journal, and
-// marks the run as the latest.
-func (t *test) writeHistory(ops []history.Op, journal []network.Event) error {
+// writeHistory writes the history files and marks the run as the latest.
+func (t *test) writeHistory(ops []history.Op) error {
 	files := []struct {
 		name  string
 		write func(*os.File) error
@@ -474,7 +483,6 @@ func (t *test) writeHistory(ops []history.Op, journal []network.Event) error {
 		{"history.edn", func(f *os.File) error { return history.WriteEDN(f, ops) }},
 		{"history.txt", func(f *os.File) error { return history.WriteText(f, ops) }},
 		{"history.json", func(f *os.File) error { return history.WriteJSON(f, ops) }},
-		{"net-journal.json", func(f *os.File) error { return writeJournal(f, journal) }},
 	}
 	for _, file := range files {
 		f, err := os.Create(t.run.Path(file.name))

@@ -48,7 +48,7 @@ type event struct {
 
 // Write draws the first max events of journal (MaxEvents if max <= 0),
 // leaving out the init handshake, and writes the SVG to w.
-func Write(w io.Writer, journal []network.Event, max int) error {
+func Write(w io.Writer, journal network.Events, max int) error {
 	if max <= 0 {
 		max = MaxEvents
 	}
@@ -61,19 +61,36 @@ func Write(w io.Writer, journal []network.Event, max int) error {
 	return nil
 }
 
+// maxBody is the most of a message body the diagram keeps.
+const maxBody = 4096
+
 // pick decodes events in journal order, skipping init and init_ok, until
 // it has max of them. It reports whether events were left out.
-func pick(journal []network.Event, max int) ([]event, bool) {
+func pick(journal network.Events, max int) ([]event, bool) {
 	var out []event
-	for i, e := range journal {
+	if journal == nil {
+		return nil, false
+	}
+	for e := range journal {
 		var body map[string]any
-		_ = json.Unmarshal(e.Message.Body, &body) // a body that is not an object has no type
+		if n := len(e.Message.Body); n > maxBody {
+			// A huge body is drawn by its type, and its title shows its
+			// start: the diagram stays small whatever nodes send.
+			var head struct {
+				Type any `json:"type"`
+			}
+			_ = json.Unmarshal(e.Message.Body, &head)
+			body = map[string]any{"type": head.Type, "size": fmt.Sprintf("%d bytes", n)}
+			e.Message.Body = append(append([]byte(nil), e.Message.Body[:maxBody]...), fmt.Sprintf("… (%d bytes in all)", n)...)
+		} else {
+			_ = json.Unmarshal(e.Message.Body, &body) // a body that is not an object has no type
+		}
 		typ, _ := body["type"].(string)
 		if typ == "init" || typ == "init_ok" {
 			continue
 		}
 		if len(out) == max {
-			return out, i < len(journal)
+			return out, true
 		}
 		out = append(out, event{Event: e, typ: typ, body: body})
 	}
