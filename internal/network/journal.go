@@ -48,9 +48,9 @@ func FileEvents(path string) Events {
 // JournalWriter streams journal events to a file as they happen, one JSON
 // object per line, through a buffer, and counts them.
 type JournalWriter struct {
-	f     *os.File
-	w     *bufio.Writer
-	enc   *json.Encoder
+	f      *os.File
+	w      *bufio.Writer
+	enc    *json.Encoder
 	err    error
 	count  int64
 	bytes  int64
