@@ -224,3 +224,37 @@ func TestPairs(t *testing.T) {
 		t.Error("Pairs(nil) not empty")
 	}
 }
+
+// TestReadableFastPathMatchesEDN: the values Readable prints without the
+// EDN pretty-printer come out exactly as the printer writes them.
+func TestReadableFastPathMatchesEDN(t *testing.T) {
+	values := []any{
+		nil, true, false, int64(0), int64(-42), 7, "", "Please echo 35", Keyword("r"),
+		[]any{}, []any{int64(1), int64(2)}, []any{[]any{Keyword("r"), int64(3), nil}, []any{Keyword("w"), int64(3), int64(4)}},
+		// Not on the fast path: printed by the general printer.
+		"quote \" and \\", "tab\t", "ünïcode", 1.5, map[Keyword]any{"a": int64(1)}, []any{int64(1), map[string]any{"k": "v"}},
+	}
+	for _, v := range values {
+		want, err := EDNLine(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Readable(v); got != string(want) {
+			t.Errorf("Readable(%#v) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+func BenchmarkReadableTxn(b *testing.B) {
+	v := []any{[]any{Keyword("r"), int64(3), nil}, []any{Keyword("w"), int64(3), int64(4)}, []any{Keyword("r"), int64(9), []any{int64(1), int64(2)}}}
+	for b.Loop() {
+		Readable(v)
+	}
+}
+
+func BenchmarkEDNLineTxn(b *testing.B) {
+	v := []any{[]any{Keyword("r"), int64(3), nil}, []any{Keyword("w"), int64(3), int64(4)}, []any{Keyword("r"), int64(9), []any{int64(1), int64(2)}}}
+	for b.Loop() {
+		EDNLine(v)
+	}
+}

@@ -32,7 +32,14 @@ type Config struct {
 	Args    []string // extra arguments
 	Dir     string   // working directory
 	LogPath string   // where stderr goes (node-logs/<id>.log)
+	// MaxQueue bounds the bytes of messages waiting for the node's stdin
+	// (DefaultMaxQueue if zero). Beyond it, messages to a node that stops
+	// reading are dropped, with a warning, instead of filling memory.
+	MaxQueue int
 }
+
+// DefaultMaxQueue is the default Config.MaxQueue: 64 MiB.
+const DefaultMaxQueue = 64 << 20
 
 // Hooks receive what the node prints. They are called from the process's
 // reader goroutines.
@@ -67,6 +74,10 @@ type Process struct {
 	mu      sync.Mutex
 	partial []byte
 	stdinQ  *mailbox.Mailbox[message.Message]
+	// queued is the bytes waiting in stdinQ; dropped counts the messages
+	// refused since the queue was last full.
+	queued  int
+	dropped int
 
 	exited  chan struct{}
 	state   *os.ProcessState
@@ -129,9 +140,43 @@ func Start(cfg Config, hooks Hooks) (*Process, error) {
 // ID returns the node id.
 func (p *Process) ID() string { return p.cfg.ID }
 
-// Deliver queues m for the node's stdin. It never blocks.
+// Deliver queues m for the node's stdin. It never blocks. When the queue
+// is full (the node has stopped reading), m is dropped: the first drop is
+// reported as a Problem, and so is the node reading again.
 func (p *Process) Deliver(m message.Message) {
+	n := len(m.Body) + len(m.Src) + len(m.Dest) + 40
+	p.mu.Lock()
+	limit := p.cfg.MaxQueue
+	if limit <= 0 {
+		limit = DefaultMaxQueue
+	}
+	if p.queued+n > limit {
+		p.dropped++
+		first, waiting := p.dropped == 1, p.queued
+		p.mu.Unlock()
+		if first {
+			p.problem(fmt.Errorf("node %s is not reading its stdin: %d bytes of messages are waiting for it. glomers drops further messages to it until it reads again (they are journaled as sent and never received). Is its main loop blocked, for example by a handler that never returns, or by a full stdout that nobody reads?", p.cfg.ID, waiting))
+		}
+		return
+	}
+	p.queued += n
+	p.mu.Unlock()
 	p.stdinQ.Put(m)
+}
+
+// taken updates the queue's size after m left it for stdin.
+func (p *Process) taken(m message.Message) {
+	n := len(m.Body) + len(m.Src) + len(m.Dest) + 40
+	p.mu.Lock()
+	p.queued -= n
+	dropped := 0
+	if p.dropped > 0 && p.queued == 0 {
+		dropped, p.dropped = p.dropped, 0
+	}
+	p.mu.Unlock()
+	if dropped > 0 {
+		p.problem(fmt.Errorf("node %s reads its stdin again; %d messages to it were dropped while its queue was full", p.cfg.ID, dropped))
+	}
 }
 
 // Exited is closed when the process has exited and its output is read.
@@ -251,6 +296,7 @@ func (p *Process) writeStdin() {
 			return
 		}
 		for _, m := range p.stdinQ.TakeAll() {
+			p.taken(m)
 			if p.hooks.Taken != nil {
 				p.hooks.Taken(m)
 			}
@@ -281,7 +327,7 @@ func (p *Process) readStdout(r io.Reader) {
 			partial = nil
 			data = data[i+1:]
 			line = bytes.TrimSuffix(line, []byte("\r"))
-			p.stdout.add(string(line))
+			p.stdout.add(tailLine(line))
 			p.handleLine(line)
 		}
 		p.mu.Lock()
@@ -289,7 +335,7 @@ func (p *Process) readStdout(r io.Reader) {
 		p.mu.Unlock()
 		if err != nil {
 			if len(partial) > 0 {
-				p.stdout.add(string(partial))
+				p.stdout.add(tailLine(partial))
 				p.problem(fmt.Errorf("node %s exited leaving a last line with no trailing newline, which was never delivered; end every message with \"\\n\": %s", p.cfg.ID, shorten(partial)))
 			}
 			return
@@ -324,24 +370,42 @@ func (p *Process) problem(err error) {
 	}
 }
 
+// readStderr copies the node's stderr to its log file as it comes, and
+// hands each line, cut to MaxTailLine bytes, to the tail and the Stderr
+// hook: a node that writes a gigabyte without a newline costs a bounded
+// buffer, not a gigabyte.
 func (p *Process) readStderr(r io.Reader) {
 	defer p.readers.Done()
 	br := bufio.NewReaderSize(r, 64*1024)
 	w := bufio.NewWriter(p.logf)
 	defer w.Flush()
+	var line []byte // the start of the current line, at most MaxTailLine bytes
+	size := 0       // the current line's length so far
 	for {
-		line, err := br.ReadString('\n')
-		if len(line) > 0 {
-			w.WriteString(line)
-			if !strings.HasSuffix(line, "\n") {
+		chunk, err := br.ReadSlice('\n')
+		w.Write(chunk)
+		size += len(chunk)
+		if room := MaxTailLine + 2 - len(line); room > 0 {
+			line = append(line, chunk[:min(room, len(chunk))]...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if size > 0 {
+			if !bytes.HasSuffix(chunk, []byte("\n")) {
 				w.WriteString("\n")
 			}
-			line = strings.TrimRight(line, "\r\n")
-			p.stderr.add(line)
+			text := string(bytes.TrimRight(line, "\r\n"))
+			if len(text) > MaxTailLine || size > len(line) { // cut short
+				full := size - (len(chunk) - len(bytes.TrimRight(chunk, "\r\n")))
+				text = fmt.Sprintf("%s… (%d bytes in all)", text[:min(len(text), MaxTailLine)], full)
+			}
+			p.stderr.add(text)
 			if p.hooks.Stderr != nil {
-				p.hooks.Stderr(line)
+				p.hooks.Stderr(text)
 			}
 		}
+		line, size = line[:0], 0
 		if err != nil {
 			return
 		}

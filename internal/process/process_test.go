@@ -188,3 +188,59 @@ func TestTakenOnlyWhenWritten(t *testing.T) {
 		t.Errorf("%d of %d messages taken by a node that never reads stdin; want some (what the pipe holds), not all", got, n)
 	}
 }
+
+// TestHugeStderrLineIsBounded: 20 MB of stderr with no newline goes to the
+// log file whole, while the tail and the hook get its first MaxTailLine
+// bytes and its length.
+func TestHugeStderrLineIsBounded(t *testing.T) {
+	r := &recorder{}
+	log := filepath.Join(t.TempDir(), "n1.log")
+	p, err := Start(Config{ID: "n1", Bin: script(t, "head -c 20000000 /dev/zero | tr '\\0' x >&2\necho >&2\necho short >&2\n"), Dir: t.TempDir(), LogPath: log}, r.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitExit(t, p)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.stderr) != 2 || r.stderr[1] != "short" {
+		t.Fatalf("stderr lines: %d, last %q", len(r.stderr), r.stderr[len(r.stderr)-1])
+	}
+	if first := r.stderr[0]; len(first) > MaxTailLine+100 || !strings.HasSuffix(first, "(20000000 bytes in all)") {
+		t.Errorf("huge line reported as %d bytes ending %q", len(first), first[max(0, len(first)-40):])
+	}
+	if st, err := os.Stat(log); err != nil || st.Size() != 20000000+1+6 {
+		t.Errorf("log file: %v, %v bytes; want the whole stderr", err, st.Size())
+	}
+	if c := p.Crash(); c == nil || len(strings.Join(c.Stderr, "")) > 2*MaxTailLine {
+		t.Errorf("crash report stderr tail is not bounded: %v", c)
+	}
+}
+
+// TestQueueBoundedForNodeThatStopsReading: messages to a node that does
+// not read stdin wait in a bounded queue; beyond it they are dropped with
+// one clear warning.
+func TestQueueBoundedForNodeThatStopsReading(t *testing.T) {
+	r := &recorder{}
+	p, err := Start(Config{ID: "n1", Bin: script(t, "exec sleep 30\n"), Dir: t.TempDir(),
+		LogPath: filepath.Join(t.TempDir(), "n1.log"), MaxQueue: 1 << 20}, r.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill()
+	pad := strings.Repeat("x", 1000)
+	for i := 0; i < 10000; i++ { // 10 MB
+		p.Deliver(message.New("c1", "n1", message.Body{"type": "echo", "echo": pad}))
+	}
+	time.Sleep(200 * time.Millisecond)
+	p.mu.Lock()
+	queued, dropped := p.queued, p.dropped
+	p.mu.Unlock()
+	if queued > 1<<20 || dropped == 0 {
+		t.Errorf("queued %d bytes, dropped %d messages; want at most 1 MiB queued and the rest dropped", queued, dropped)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.problems) != 1 || !strings.Contains(r.problems[0].Error(), "node n1 is not reading its stdin") {
+		t.Errorf("problems %v, want one warning that n1 is not reading its stdin", r.problems)
+	}
+}

@@ -95,10 +95,11 @@ func Run(cfg Config) (*Outcome, error) {
 	t := &test{
 		cfg:   cfg,
 		run:   run,
-		log:   &logger{file: logFile, console: cfg.Console},
+		log:   newLogger(logFile, cfg.Console),
 		procs: map[string]*process.Process{},
 		stop:  make(chan struct{}),
 	}
+	defer t.log.flushEvery()()
 	t.ctx, t.cancel = context.WithCancelCause(context.Background())
 	defer t.cancel(nil)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
