@@ -24,9 +24,12 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
 
-## bench: broadcast at the 3d/3e flags, five runs, then the checkers' Go benchmarks
+## bench: broadcast at the 3d/3e flags, five runs; glomers' own memory and
+## CPU against hostile nodes (testdata/hostile); the checkers' Go benchmarks
 bench: build
+	$(GO) build -o bin/ ./testdata/hostile/...
 	bin/glomers bench broadcast --runs 5
+	bin/glomers bench hostile
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/checker/...
 
 ## vet: go vet and staticcheck (must be clean)

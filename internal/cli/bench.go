@@ -22,6 +22,9 @@ var benchAliases = map[string]string{"broadcast": "3e"}
 // figures: messages per operation, latencies where the workload measures
 // them, and the verdict.
 func benchCmd(args []string, env Env) int {
+	if len(args) > 0 && args[0] == "hostile" {
+		return benchHostileCmd(args[1:], env)
+	}
 	fs := pflag.NewFlagSet("glomers bench", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	runs := fs.Int("runs", 5, "how many runs")

@@ -143,8 +143,9 @@ func (t *test) mainPhase(rng *rand.Rand) {
 	start := t.drv.Now()
 	cutoff := start + limit
 	issued := 0
+	cpu := cpuTime()
 	defer func() {
-		t.mainOps, t.mainTime = issued, t.drv.Now()-start
+		t.mainOps, t.mainTime, t.mainCPU = issued, t.drv.Now()-start, cpuTime()-cpu
 	}()
 	workers := t.workers
 	free := make(chan int, len(workers))

@@ -73,6 +73,7 @@ type test struct {
 	// mainTime (set when it ends).
 	mainOps  int
 	mainTime time.Duration
+	mainCPU  time.Duration // glomers' own CPU time (user and system)
 
 	// stop is closed by the first signal, after sig is set.
 	stop chan struct{}
@@ -138,7 +139,8 @@ func Run(cfg Config) (*Outcome, error) {
 	out.Interrupted = t.interrupted()
 	if t.mainTime > 0 && cfg.Rate > 0 {
 		out.OpsPerSec = float64(t.mainOps) / t.mainTime.Seconds()
-		t.log.info("Main phase: %d operations in %.1f s, %.1f ops/s (--rate %g)", t.mainOps, t.mainTime.Seconds(), out.OpsPerSec, cfg.Rate)
+		t.log.info("Main phase: %d operations in %.1f s, %.1f ops/s (--rate %g); glomers used %.0f µs of CPU per operation",
+			t.mainOps, t.mainTime.Seconds(), out.OpsPerSec, cfg.Rate, float64(t.mainCPU.Microseconds())/float64(max(t.mainOps, 1)))
 	}
 	switch {
 	case crash == nil && out.Interrupted != nil:
@@ -506,4 +508,14 @@ func shorten(b []byte) string {
 		return string(b)
 	}
 	return fmt.Sprintf("%s... (%d bytes)", b[:300], len(b))
+}
+
+// cpuTime is the CPU time this process has used so far (nodes, which are
+// its children, not included), or 0 if it cannot be read.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
