@@ -117,10 +117,13 @@ func (t *test) invoke(w *worker, op history.Op) history.Op {
 	}
 	done, err := wl.Invoke(t.ctx, call, op)
 	var malformed *client.MalformedReplyError
+	if errors.As(err, &malformed) {
+		t.malformed(malformed)
+	}
 	switch {
 	case err == nil:
 		return done
-	case wl.NoErrorMapping, errors.As(err, &malformed):
+	case wl.NoErrorMapping, malformed != nil:
 		return client.Indeterminate(op, err)
 	}
 	return client.Complete(op, err, wl.Idempotent[op.F])
@@ -210,7 +213,7 @@ func (t *test) mainPhase(rng *rand.Rand) {
 func (t *test) finalPhase() {
 	t.heal()
 	t.log.info("Waiting for recovery...")
-	if !t.sleepOr(RecoveryWait, t.stop) {
+	if !t.sleepOr(t.cfg.recoveryWait(), t.stop) {
 		return
 	}
 	next := t.finalOps()

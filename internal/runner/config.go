@@ -55,13 +55,21 @@ type Config struct {
 	Interrupt <-chan os.Signal
 	// Exit ends the program after a second signal; nil means os.Exit.
 	Exit func(code int)
+	// InitTimeout and RecoveryWait, when positive, replace the protocol's
+	// DefaultInitTimeout and DefaultRecoveryWait; the CLI leaves them
+	// zero, tests shorten them.
+	InitTimeout  time.Duration
+	RecoveryWait time.Duration
 }
 
-// Timeouts of the protocol.
+// Timeouts of the protocol, as Maelstrom has them.
 const (
-	InitTimeout     = 10 * time.Second
-	RecoveryWait    = 10 * time.Second
-	maxConsoleNotes = 10
+	// DefaultInitTimeout is how long a node has to answer init.
+	DefaultInitTimeout = 10 * time.Second
+	// DefaultRecoveryWait is how long the runner waits after healing the
+	// network before the final phase.
+	DefaultRecoveryWait = 10 * time.Second
+	maxConsoleNotes     = 10
 	// TeardownWait bounds, in all, how long teardown waits for killed
 	// nodes to close their stdout and stderr.
 	TeardownWait = 5 * time.Second
@@ -74,6 +82,20 @@ func SignalExitCode(sig os.Signal) int {
 		return 128 + int(s)
 	}
 	return 128 + int(syscall.SIGINT)
+}
+
+func (c Config) initTimeout() time.Duration {
+	if c.InitTimeout > 0 {
+		return c.InitTimeout
+	}
+	return DefaultInitTimeout
+}
+
+func (c Config) recoveryWait() time.Duration {
+	if c.RecoveryWait > 0 {
+		return c.RecoveryWait
+	}
+	return DefaultRecoveryWait
 }
 
 // WorkloadOptions returns the options the workload sees (without its

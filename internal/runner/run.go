@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/glomers/glomers/internal/client"
+	"github.com/glomers/glomers/internal/diagnose"
 	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/jsonvalue"
 	"github.com/glomers/glomers/internal/message"
 	"github.com/glomers/glomers/internal/nemesis"
 	"github.com/glomers/glomers/internal/network"
@@ -34,11 +36,17 @@ type Outcome struct {
 	// OpsPerSec is the rate the main phase achieved: the operations it
 	// handed out over its length; zero without --rate.
 	OpsPerSec float64
+	// Diagnostics are the node mistakes seen, also in diagnostics.txt.
+	Diagnostics []diagnose.Diagnostic
 }
 
 // CrashError is a test that could not run to analysis: a node that failed
 // init, crashed or exited, or a setup failure. Maelstrom exits 255 for it.
-type CrashError struct{ Err error }
+// Its report is printed by Run and written to crash.txt.
+type CrashError struct {
+	Err    error
+	Report string // the full report, as printed
+}
 
 func (e *CrashError) Error() string { return e.Err.Error() }
 func (e *CrashError) Unwrap() error { return e.Err }
@@ -65,6 +73,9 @@ type test struct {
 	nextClient   atomic.Int64
 	tearingDown  atomic.Bool
 	notes        atomic.Int64
+	diags        diagnose.Collector
+	// phase names the part of the test running, for crash reports.
+	phase atomic.Value
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -157,9 +168,19 @@ func Run(cfg Config) (*Outcome, error) {
 	if err := t.writeHistory(out.History); err != nil {
 		return out, err
 	}
+	diags, derr := t.writeDiagnostics()
+	out.Diagnostics = diags
 	if crash != nil {
-		t.log.log(true, "ERROR", "glomers", "Test crashed!\n%v", crash)
-		return out, &CrashError{crash}
+		t.showDiagnostics(diags, true)
+		report := t.crashReport(crash)
+		t.log.log(true, "ERROR", "glomers", "Test crashed!\n%s", report)
+		if err := t.writeText(CrashFile, report+"\n"); err != nil {
+			t.log.warn("%v", err)
+		}
+		return out, &CrashError{Err: crash, Report: report}
+	}
+	if derr != nil {
+		return out, derr
 	}
 	t.log.info("Analyzing...")
 	out.Results = Analyze(cfg.Workload, t.opts, cfg.Availability, out.History, journal)
@@ -182,6 +203,7 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	t.log.log(false, "INFO", "glomers", "%s\n\n%s", b, Verdict(out.Results.Valid))
 	t.log.raw("\n%s\n\n%s\n", b, Verdict(out.Results.Valid))
+	t.showDiagnostics(diags, false)
 	return out, nil
 }
 
@@ -193,12 +215,15 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 			crash = err
 		}
 	}()
+	t.setPhase("init")
 	if err := t.startNodes(); err != nil {
 		return err
 	}
+	t.setPhase("setup")
 	if err := t.setupClients(); err != nil {
 		return err
 	}
+	t.setPhase("the main phase")
 	stop := t.showProgress()
 	defer stop()
 	t.workers = t.newWorkers()
@@ -212,13 +237,24 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 		return nil
 	}
 	if t.cfg.Workload.Final != nil || t.cfg.Workload.FinalGenerator != nil {
+		t.setPhase("the final phase")
 		t.finalPhase()
 	}
 	return context.Cause(t.ctx)
 }
 
 func (t *test) newClient() *client.Client {
-	return client.Open(t.drv, fmt.Sprintf("c%d", t.nextClient.Add(1)-1))
+	c := client.Open(t.drv, fmt.Sprintf("c%d", t.nextClient.Add(1)-1))
+	c.OnStray(func(s client.Stray) { t.stray(c, s) })
+	return c
+}
+
+func (t *test) setPhase(p string) { t.phase.Store(p) }
+
+// currentPhase names the part of the test running.
+func (t *test) currentPhase() string {
+	p, _ := t.phase.Load().(string)
+	return p
 }
 
 // startNodes launches every node and runs the init handshake, in parallel.
@@ -252,7 +288,10 @@ func (t *test) startNodes() error {
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	if cause := context.Cause(t.ctx); cause != nil {
+		return cause // each init saw it; report it once
+	}
+	return joinBlocks(errs)
 }
 
 func (t *test) hooks(id string) process.Hooks {
@@ -261,7 +300,7 @@ func (t *test) hooks(id string) process.Hooks {
 			_, err := t.drv.Send(m)
 			return err
 		},
-		Problem: t.note,
+		Problem: t.problem,
 		Taken: func(m message.Message) {
 			t.drv.Received(m)
 			if t.cfg.LogNetRecv {
@@ -297,6 +336,7 @@ func (t *test) watch(p *process.Process) {
 		return
 	}
 	if c := p.Crash(); c != nil {
+		c.During = t.currentPhase()
 		t.cancel(c)
 	}
 }
@@ -305,26 +345,27 @@ func (t *test) initNode(id string) error {
 	c := t.newClient()
 	defer c.Close()
 	body := message.Body{"type": "init", "node_id": id, "node_ids": t.cfg.Nodes}
-	ctx, cancel := context.WithTimeout(t.ctx, InitTimeout)
+	timeout := t.cfg.initTimeout()
+	ctx, cancel := context.WithTimeout(t.ctx, timeout)
 	defer cancel()
-	reply, err := c.Call(ctx, id, body, InitTimeout)
+	reply, err := c.Call(ctx, id, body, timeout)
 	if cause := context.Cause(t.ctx); cause != nil {
 		return cause
 	}
 	var rpcErr *client.RPCError
 	switch {
 	case errors.Is(err, client.ErrTimeout):
-		msg := fmt.Sprintf("Expected node %s to respond to an init message, but node did not respond within %s.", id, InitTimeout)
-		if partial := t.procs[id].Partial(); len(partial) > 0 {
-			msg += fmt.Sprintf(" It did write this to stdout, but with no trailing newline, so it was never read as a message: %s", shorten(partial))
-		}
-		return errors.New(msg)
+		p := t.procs[id]
+		stdout, stderr := p.Tail()
+		d := diagnose.InitTimeout(id, t.drv.Now(), timeout, string(p.Partial()), stdout, stderr)
+		t.diagnose(d)
+		return errors.New(d.Text())
 	case errors.As(err, &rpcErr):
-		return fmt.Errorf("expected an init_ok message, but node %s responded with error %v", id, rpcErr.Body)
+		return fmt.Errorf("expected an init_ok message, but node %s responded with error %s", id, jsonvalue.Text(rpcErr.Body))
 	case err != nil:
 		return fmt.Errorf("init %s: %w", id, err)
 	case reply.Type() != "init_ok":
-		return fmt.Errorf("expected an init_ok message, but node %s responded with %v", id, reply)
+		return fmt.Errorf("expected an init_ok message, but node %s responded with %s", id, jsonvalue.Text(reply))
 	}
 	return nil
 }
@@ -351,16 +392,19 @@ func (t *test) setupClients() error {
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	if cause := context.Cause(t.ctx); cause != nil {
+		return cause // a node exited: the calls only saw their context end
+	}
+	return joinBlocks(errs)
 }
 
 // teardown kills every node's process group, waits for their output to
-// close (TeardownWait in all, saying what it waited for), and reports a
-// node that had already exited.
+// close (TeardownWait in all, saying what it waited for), and reports the
+// first node that had already exited (the crash report lists the others).
 func (t *test) teardown() error {
 	t.tearingDown.Store(true)
 	start := time.Now()
-	var crashes []error
+	var first *process.Crash
 	var killed []*process.Process
 	for _, id := range t.cfg.Nodes {
 		p := t.procs[id]
@@ -369,8 +413,9 @@ func (t *test) teardown() error {
 		}
 		if p.Stop() {
 			killed = append(killed, p)
-		} else if c := p.Crash(); c != nil {
-			crashes = append(crashes, c)
+		} else if c := p.Crash(); c != nil && first == nil {
+			c.During = t.currentPhase()
+			first = c
 		}
 	}
 	bound := time.NewTimer(TeardownWait)
@@ -408,10 +453,10 @@ func (t *test) teardown() error {
 	} else if took := time.Since(start); took > time.Second {
 		t.log.info("Teardown: waited %s for %d killed nodes to close their output", took.Round(time.Millisecond), len(killed))
 	}
-	if err := context.Cause(t.ctx); err != nil {
-		return nil // already reported
+	if err := context.Cause(t.ctx); err != nil || first == nil {
+		return nil // already reported, or nothing to report
 	}
-	return errors.Join(crashes...)
+	return first
 }
 
 // heal ends any partition: the nemesis records its stop, and the network
@@ -501,13 +546,6 @@ func (t *test) writeHistory(ops []history.Op) error {
 		}
 	}
 	return t.run.MarkLatest()
-}
-
-func shorten(b []byte) string {
-	if len(b) <= 300 {
-		return string(b)
-	}
-	return fmt.Sprintf("%s... (%d bytes)", b[:300], len(b))
 }
 
 // cpuTime is the CPU time this process has used so far (nodes, which are
