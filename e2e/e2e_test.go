@@ -36,14 +36,14 @@ func TestMain(m *testing.M) {
 }
 
 // build compiles cmd/glomers, every solution folder with a main.go, and
-// every broken node into dir.
+// every broken and lenient node into dir.
 func build(dir string) error {
 	root, err := filepath.Abs("..")
 	if err != nil {
 		return err
 	}
 	pkgs := []string{"./cmd/glomers"}
-	for _, pattern := range []string{"*/main.go", "testdata/broken/*/main.go"} {
+	for _, pattern := range []string{"*/main.go", "testdata/broken/*/main.go", "testdata/lenient/*/main.go"} {
 		matches, _ := filepath.Glob(filepath.Join(root, pattern))
 		for _, m := range matches {
 			rel, _ := filepath.Rel(root, filepath.Dir(m))
