@@ -17,15 +17,51 @@ import (
 // WriteEDN writes h as history.edn: one EDN map per line.
 func WriteEDN(w io.Writer, h []Op) error {
 	bw := bufio.NewWriter(w)
+	var sb strings.Builder
 	for _, op := range h {
-		b, err := EDNLine(op)
-		if err != nil {
-			return fmt.Errorf("encode op %d as EDN: %w", op.Index, err)
+		sb.Reset()
+		if appendSimpleOp(&sb, op) {
+			bw.WriteString(sb.String())
+		} else {
+			b, err := EDNLine(op)
+			if err != nil {
+				return fmt.Errorf("encode op %d as EDN: %w", op.Index, err)
+			}
+			bw.Write(b)
 		}
-		bw.Write(b)
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
+}
+
+// appendSimpleOp writes an op with no error or exception and a simple
+// value (see appendSimpleEDN) as EDNLine would, and reports whether it
+// could.
+func appendSimpleOp(sb *strings.Builder, op Op) bool {
+	if op.Error != nil || op.Exception != nil {
+		return false
+	}
+	sb.WriteString("{:index ")
+	sb.WriteString(strconv.Itoa(op.Index))
+	sb.WriteString(", :time ")
+	sb.WriteString(strconv.FormatInt(op.Time, 10))
+	sb.WriteString(", :type :")
+	sb.WriteString(string(op.Type))
+	sb.WriteString(", :process ")
+	sb.WriteString(op.Process.String())
+	sb.WriteString(", :f ")
+	if !appendSimpleEDN(sb, op.F) {
+		return false
+	}
+	sb.WriteString(", :value ")
+	if !appendSimpleEDN(sb, op.Value) {
+		return false
+	}
+	if op.Final {
+		sb.WriteString(", :final? true")
+	}
+	sb.WriteString("}")
+	return true
 }
 
 // WriteJSON writes h as a JSON array with one op per line.

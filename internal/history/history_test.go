@@ -258,3 +258,30 @@ func BenchmarkEDNLineTxn(b *testing.B) {
 		EDNLine(v)
 	}
 }
+
+// TestWriteEDNFastPathMatchesEDN: ops written without the pretty-printer
+// come out exactly as EDNLine prints them.
+func TestWriteEDNFastPathMatchesEDN(t *testing.T) {
+	ops := []Op{
+		{Index: 0, Time: 5, Type: Invoke, Process: 3, F: "echo", Value: "Please echo 35"},
+		{Index: 1, Time: 1e9, Type: OK, Process: 3, F: "txn", Value: []any{[]any{Keyword("r"), int64(1), nil}, []any{Keyword("w"), int64(1), int64(2)}}},
+		{Index: 2, Time: 7, Type: Info, Process: Nemesis, F: "start-partition", Value: Keyword("majority")},
+		{Index: 3, Time: 8, Type: OK, Process: 1, F: "read", Value: int64(4), Final: true},
+		{Index: 4, Time: 9, Type: Fail, Process: 2, F: "read", Error: []any{Keyword("timeout"), "x"}},
+		{Index: 5, Time: 9, Type: OK, Process: 2, F: "read", Value: map[Keyword]any{"a": int64(1)}},
+	}
+	var b strings.Builder
+	if err := WriteEDN(&b, ops); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	for i, op := range ops {
+		want, err := EDNLine(op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines[i] != string(want) {
+			t.Errorf("op %d written as\n%s\nwant\n%s", i, lines[i], want)
+		}
+	}
+}
