@@ -397,12 +397,16 @@ func (p *Process) Partial() []byte {
 func (p *Process) handleLine(line []byte) {
 	m, err := message.Parse(p.cfg.ID, line)
 	if err != nil {
+		var pe *message.ParseError
+		if errors.As(err, &pe) && len(pe.Line) > MaxTailLine {
+			pe.Line = tailLine([]byte(pe.Line)) // reports keep a bounded line
+		}
 		p.problem(err)
 		return
 	}
 	if p.hooks.Message != nil {
 		if err := p.hooks.Message(m); err != nil {
-			p.problem(&RefusedError{Node: p.cfg.ID, Line: string(line), Err: err})
+			p.problem(&RefusedError{Node: p.cfg.ID, Line: tailLine(line), Err: err})
 		}
 	}
 }
@@ -411,7 +415,7 @@ func (p *Process) handleLine(line []byte) {
 // refused, such as one to an unknown destination.
 type RefusedError struct {
 	Node string
-	Line string // the stdout line, without its newline
+	Line string // the stdout line, without its newline, cut to MaxTailLine
 	Err  error
 }
 

@@ -274,3 +274,26 @@ func TestQueueBoundedForNodeThatStopsReading(t *testing.T) {
 		t.Errorf("problems %v, want one warning that n1 is not reading its stdin", r.problems)
 	}
 }
+
+// TestHugeLinesReportedBounded: a refused message or a junk line of 1 MB
+// is reported with its first MaxTailLine bytes, so diagnostics do not keep
+// the whole line.
+func TestHugeLinesReportedBounded(t *testing.T) {
+	r := &recorder{}
+	big := strings.Repeat("x", 1<<20)
+	p := start(t, `printf '{"src":"n1","dest":"nobody","body":{"type":"x","pad":"`+big+`"}}\n`+big+`\n'`+"\n", r)
+	waitExit(t, p)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.problems) != 2 {
+		t.Fatalf("problems: %d, want 2", len(r.problems))
+	}
+	var refused *RefusedError
+	if !errors.As(r.problems[0], &refused) || len(refused.Line) > MaxTailLine+40 || !strings.Contains(refused.Line, "bytes in all") {
+		t.Errorf("refused line kept %d bytes", len(refused.Line))
+	}
+	var junk *message.ParseError
+	if !errors.As(r.problems[1], &junk) || len(junk.Line) > MaxTailLine+40 {
+		t.Errorf("junk line kept: %v", r.problems[1] != nil)
+	}
+}
