@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/glomers/glomers/internal/preset"
+	"github.com/glomers/glomers/internal/rundir"
 	"github.com/glomers/glomers/internal/runner"
 )
 
@@ -25,6 +26,8 @@ type row struct {
 	missed      []string
 	code        int
 	interrupted bool
+	// judged is every target with what the run got, for targets.json.
+	judged []rundir.Target
 }
 
 func runCmd(args []string, env Env) int {
@@ -85,6 +88,7 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 		r.verdict, r.code = "bad flags", code
 		return r
 	}
+	cfg.Challenge = p.ID
 	out, err := runner.Run(cfg)
 	r.code = exitCode(out, err, env)
 	if err != nil {
@@ -97,6 +101,9 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 	}
 	r = judge(p, out.Results, r.code, env.Stdout)
 	r.figures += fmt.Sprintf(", %.1f ops/s", out.OpsPerSec)
+	if err := (&rundir.Run{Dir: out.Dir}).WriteJSON(rundir.TargetsFile, r.judged); err != nil {
+		fmt.Fprintf(env.Stderr, "glomers: %v\n", err)
+	}
 	return r
 }
 
@@ -124,6 +131,7 @@ func judge(p preset.Preset, res runner.Results, code int, w io.Writer) row {
 		if !ok {
 			r.missed = append(r.missed, fmt.Sprintf("%s: %s", t.Name, got))
 		}
+		r.judged = append(r.judged, rundir.Target{Name: t.Name, Got: got, Met: ok, Official: t.Official})
 		fmt.Fprintf(w, "target %-56s %-14s %s\n", t.Name, got, mark)
 	}
 	if !r.officialMet && r.code == ExitValid {
