@@ -5,24 +5,62 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// nodesRunning lists the running processes whose command line starts with
-// the given binary.
-func nodesRunning(binary string) []string {
-	var pids []string
+// nodesOf lists the running children of parent whose command line starts
+// with binary.
+func nodesOf(parent int, binary string) []int {
+	var pids []int
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		cmd, err := os.ReadFile(filepath.Join(d, "cmdline"))
-		if err == nil && bytes.HasPrefix(cmd, []byte(binary+"\x00")) {
-			pids = append(pids, filepath.Base(d))
+		if err != nil || !bytes.HasPrefix(cmd, []byte(binary+"\x00")) {
+			continue
+		}
+		if stat, err := os.ReadFile(filepath.Join(d, "stat")); err == nil {
+			// pid (comm) state ppid ...
+			f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+			if len(f) > 1 && f[1] == strconv.Itoa(parent) {
+				pid, _ := strconv.Atoi(filepath.Base(d))
+				pids = append(pids, pid)
+			}
 		}
 	}
 	return pids
+}
+
+// lockedBuffer collects a command's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// running reports whether pid is alive and not a zombie.
+func running(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
 }
 
 // TestInterruptLeavesCompleteRun: SIGINT stops a test cleanly: every file
@@ -33,14 +71,16 @@ func TestInterruptLeavesCompleteRun(t *testing.T) {
 	store := t.TempDir()
 	cmd := exec.Command(bin("glomers"), "test", "-w", "echo", "--bin", bin("echo"), "--node-count", "3",
 		"--time-limit", "60", "--rate", "20", "--store", store)
-	var out bytes.Buffer
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	// Wait for the nodes to answer init and some operations to run.
 	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), "Seed") || len(nodesRunning(bin("echo"))) < 3 {
+	var nodes []int
+	for !strings.Contains(out.String(), "Seed") || len(nodes) < 3 {
+		nodes = nodesOf(cmd.Process.Pid, bin("echo"))
 		if time.Now().After(deadline) {
 			t.Fatalf("the test did not start:\n%s", out.String())
 		}
@@ -74,8 +114,10 @@ func TestInterruptLeavesCompleteRun(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(latest, "results.edn")); !strings.Contains(string(b), `:interrupted "SIGINT"`) {
 		t.Errorf("results.edn does not say interrupted:\n%s", b)
 	}
-	if pids := nodesRunning(bin("echo")); len(pids) > 0 {
-		t.Errorf("node processes left running: %v", pids)
+	for _, pid := range nodes {
+		if running(pid) {
+			t.Errorf("node process %d left running", pid)
+		}
 	}
 	// The interrupted run can be analysed again.
 	r := glomers(t, "analyze", "-t", latest)
