@@ -11,40 +11,66 @@ import (
 type Step struct {
 	// At is when the step is due, counted from the start of the main phase.
 	At time.Duration
-	// Start is true for a start-partition and false for a stop-partition.
+	// Fault is the fault the step belongs to.
+	Fault Fault
+	// Start is true for the step that injects the fault (start-partition,
+	// kill, pause) and false for the one that ends it (stop-partition,
+	// start, resume).
 	Start bool
-	// Spec is the partition a start builds; empty for a stop.
+	// Spec is the partition or node spec a start uses; empty otherwise.
 	Spec Spec
 }
 
 // Invocation returns the history op that records the step's invocation.
 func (s Step) Invocation() history.Op {
-	if s.Start {
+	switch {
+	case s.Fault == Kill && s.Start:
+		return NodeInvocation(FKill, s.Spec)
+	case s.Fault == Kill:
+		return NodeInvocation(FRestart, Spec(All))
+	case s.Fault == Pause && s.Start:
+		return NodeInvocation(FPause, s.Spec)
+	case s.Fault == Pause:
+		return NodeInvocation(FResume, Spec(All))
+	case s.Start:
 		return StartInvocation(s.Spec)
 	}
 	return StopInvocation()
 }
 
-// Schedule yields the partition nemesis's steps: start, stop, start, …, the
-// first at time 0, each next one a gap uniform in [0, 2·interval) after the
-// previous, and none at or after the time limit. Each start picks its spec
-// uniformly from Specs. It is a plain value: the runner sleeps until each
-// step's At (or runs it at once if it is already late) and performs it.
+// Schedule yields one fault's steps: start, stop, start, …, the first at
+// time 0, each next one a gap uniform in [0, 2·interval) after the
+// previous, and none at or after the time limit (Jepsen's stagger over a
+// flip-flop). Each start picks its spec uniformly: a partition from Specs,
+// a kill or pause from NodeSpecs. It is a plain value: the runner sleeps
+// until each step's At (or runs it at once if it is already late) and
+// performs it.
 type Schedule struct {
+	fault  Fault
+	specs  []Spec
 	maxGap time.Duration
 	limit  time.Duration
 	rng    *rand.Rand
 	next   Step
 }
 
-// NewSchedule returns the schedule of a test whose main phase lasts limit,
-// with a mean gap of interval between steps. It panics if interval is not
-// positive.
+// NewSchedule returns the partition schedule of a test whose main phase
+// lasts limit, with a mean gap of interval between steps. It panics if
+// interval is not positive.
 func NewSchedule(interval, limit time.Duration, rng *rand.Rand) *Schedule {
+	return NewFaultSchedule(Partition, interval, limit, rng)
+}
+
+// NewFaultSchedule is NewSchedule for any fault.
+func NewFaultSchedule(fault Fault, interval, limit time.Duration, rng *rand.Rand) *Schedule {
 	if interval <= 0 {
 		panic("nemesis: schedule interval must be positive")
 	}
-	return &Schedule{maxGap: 2 * interval, limit: limit, rng: rng, next: Step{Start: true}}
+	specs := Specs
+	if fault != Partition {
+		specs = NodeSpecs
+	}
+	return &Schedule{fault: fault, specs: specs, maxGap: 2 * interval, limit: limit, rng: rng, next: Step{Fault: fault, Start: true}}
 }
 
 // Next returns the next step, or false once the time limit is reached.
@@ -54,8 +80,8 @@ func (s *Schedule) Next() (Step, bool) {
 		return Step{}, false
 	}
 	if step.Start {
-		step.Spec = Specs[s.rng.IntN(len(Specs))]
+		step.Spec = s.specs[s.rng.IntN(len(s.specs))]
 	}
-	s.next = Step{At: step.At + time.Duration(s.rng.Int64N(int64(s.maxGap))), Start: !step.Start}
+	s.next = Step{At: step.At + time.Duration(s.rng.Int64N(int64(s.maxGap))), Fault: s.fault, Start: !step.Start}
 	return step, true
 }

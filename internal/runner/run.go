@@ -39,19 +39,24 @@ func (e *CrashError) Unwrap() error { return e.Err }
 
 // test is the state of one running test.
 type test struct {
-	cfg   Config
-	run   *rundir.Run
-	log   *logger
-	net   *network.Network
-	drv   *network.Driver
-	rec   *recorder
-	procs map[string]*process.Process
+	cfg Config
+	run *rundir.Run
+	log *logger
+	net *network.Network
+	drv *network.Driver
+	rec *recorder
+	// procs holds each node's current process; the kill nemesis replaces
+	// them.
+	procsMu sync.Mutex
+	procs   map[string]*process.Process
 	// workers are the client threads, kept from the main phase into the
 	// final phase.
 	workers []*worker
 	// nemesis injects partitions; nil without --nemesis partition.
 	nemesis *nemesis.Partitioner
-	opts    workload.Options
+	// faults tracks the nodes the kill and pause nemeses have taken down.
+	faults nodeFaults
+	opts   workload.Options
 
 	servicesDone chan struct{}
 	nextClient   atomic.Int64
@@ -76,10 +81,11 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	defer logFile.Close()
 	t := &test{
-		cfg:   cfg,
-		run:   run,
-		log:   &logger{file: logFile, console: cfg.Console},
-		procs: map[string]*process.Process{},
+		cfg:    cfg,
+		run:    run,
+		log:    &logger{file: logFile, console: cfg.Console},
+		procs:  map[string]*process.Process{},
+		faults: nodeFaults{killed: map[string]bool{}, paused: map[string]bool{}},
 	}
 	t.ctx, t.cancel = context.WithCancelCause(context.Background())
 	defer t.cancel(nil)
@@ -164,6 +170,8 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 	}
 	if t.cfg.Workload.Final != nil || t.cfg.Workload.FinalGenerator != nil {
 		t.finalPhase()
+	} else {
+		t.restore()
 	}
 	return context.Cause(t.ctx)
 }
@@ -180,16 +188,9 @@ func (t *test) startNodes() error {
 	}
 	t.log.info("Setting up nodes %v: launching %s %v", t.cfg.Nodes, bin, t.cfg.Args)
 	for _, id := range t.cfg.Nodes {
-		p, err := process.Start(process.Config{
-			ID: id, Bin: bin, Args: t.cfg.Args, Dir: os.TempDir(),
-			LogPath: t.run.Path(filepath.Join("node-logs", id+".log")),
-		}, t.hooks(id))
-		if err != nil {
+		if _, err := t.launch(id, false); err != nil {
 			return err
 		}
-		t.procs[id] = p
-		t.drv.Register(id, t.deliverer(p))
-		go t.watch(p)
 	}
 	errs := make([]error, len(t.cfg.Nodes))
 	var wg sync.WaitGroup
@@ -202,6 +203,35 @@ func (t *test) startNodes() error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// launch starts a process for node id, puts it on the network in place of
+// any earlier one, and watches it. A restart appends to the node's log.
+func (t *test) launch(id string, restart bool) (*process.Process, error) {
+	bin, err := filepath.Abs(t.cfg.Bin)
+	if err != nil {
+		return nil, fmt.Errorf("resolve --bin: %w", err)
+	}
+	p, err := process.Start(process.Config{
+		ID: id, Bin: bin, Args: t.cfg.Args, Dir: os.TempDir(),
+		LogPath: t.run.Path(filepath.Join("node-logs", id+".log")), AppendLog: restart,
+	}, t.hooks(id))
+	if err != nil {
+		return nil, err
+	}
+	t.procsMu.Lock()
+	t.procs[id] = p
+	t.procsMu.Unlock()
+	t.drv.Register(id, t.deliverer(p))
+	go t.watch(p, restart)
+	return p, nil
+}
+
+// proc returns node id's current process, or nil.
+func (t *test) proc(id string) *process.Process {
+	t.procsMu.Lock()
+	defer t.procsMu.Unlock()
+	return t.procs[id]
 }
 
 func (t *test) deliverer(p *process.Process) network.Handler {
@@ -243,12 +273,19 @@ func (t *test) note(err error) {
 }
 
 // watch reports a node that exits while the test runs and stops the test.
-func (t *test) watch(p *process.Process) {
+// A node the nemesis killed is not reported; one it restarted that then
+// exits is, as such.
+func (t *test) watch(p *process.Process, restarted bool) {
 	<-p.Exited()
 	if t.tearingDown.Load() {
 		return
 	}
-	if c := p.Crash(); c != nil {
+	c := p.Crash()
+	switch {
+	case c == nil:
+	case restarted:
+		t.cancel(fmt.Errorf("the nemesis killed node %s and started it again, and the new process exited: %w", p.ID(), c))
+	default:
 		t.cancel(c)
 	}
 }
@@ -256,6 +293,12 @@ func (t *test) watch(p *process.Process) {
 func (t *test) initNode(id string) error {
 	c := t.newClient()
 	defer c.Close()
+	return t.initNodeVia(c, id)
+}
+
+// initNodeVia sends node id its init message from client c and checks the
+// reply.
+func (t *test) initNodeVia(c *client.Client, id string) error {
 	body := message.Body{"type": "init", "node_id": id, "node_ids": t.cfg.Nodes}
 	ctx, cancel := context.WithTimeout(t.ctx, InitTimeout)
 	defer cancel()
@@ -267,7 +310,7 @@ func (t *test) initNode(id string) error {
 	switch {
 	case errors.Is(err, client.ErrTimeout):
 		msg := fmt.Sprintf("Expected node %s to respond to an init message, but node did not respond within %s.", id, InitTimeout)
-		if partial := t.procs[id].Partial(); len(partial) > 0 {
+		if partial := t.proc(id).Partial(); len(partial) > 0 {
 			msg += fmt.Sprintf(" It did write this to stdout, but with no trailing newline, so it was never read as a message: %s", shorten(partial))
 		}
 		return errors.New(msg)
@@ -311,7 +354,7 @@ func (t *test) teardown() error {
 	t.tearingDown.Store(true)
 	var crashes []error
 	for _, id := range t.cfg.Nodes {
-		p := t.procs[id]
+		p := t.proc(id)
 		if p == nil {
 			continue
 		}
