@@ -35,6 +35,32 @@ func TestPartitions(t *testing.T) {
 	}
 }
 
+func TestKillAndPauseIntervals(t *testing.T) {
+	s := time.Second
+	h := []history.Op{
+		nem(1*s, "kill"), nem(1*s+1, "kill"),
+		nem(2*s, "pause"), nem(2*s+1, "pause"),
+		nem(3*s, "start-partition"), nem(3*s+1, "start-partition"),
+		nem(4*s, "start"), nem(5*s, "start"),
+		nem(6*s, "resume"), nem(6*s+1, "resume"),
+		nem(7*s, "kill"), nem(7*s+1, "kill"),
+		{Time: int64(9 * s), Type: history.OK, Process: 0, F: "read"},
+	}
+	want := map[string][]Interval{
+		"partition": {{3 * s, 9 * s}},
+		"kill":      {{1 * s, 5 * s}, {7 * s, 9 * s}},
+		"pause":     {{2 * s, 6*s + 1}},
+	}
+	for _, f := range Faults {
+		if got := Intervals(h, f); !slices.Equal(got, want[f.Name]) {
+			t.Errorf("%s intervals %v, want %v", f.Name, got, want[f.Name])
+		}
+	}
+	if bands := newShading(h).bands; len(bands) != 3 {
+		t.Errorf("%d shaded bands, want partition, kill and pause", len(bands))
+	}
+}
+
 func TestBucketWidth(t *testing.T) {
 	tests := []struct {
 		d     time.Duration
