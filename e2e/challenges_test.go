@@ -33,3 +33,16 @@ func TestChallenges(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultChallenges runs our fault presets (partitions, kills and
+// pauses) through glomers run with the stock solutions: each must be valid
+// with nodes killed and paused.
+func TestFaultChallenges(t *testing.T) {
+	for _, id := range []string{"3e-faults", "4-faults", "5c-faults", "6c-faults"} {
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			r := glomers(t, "run", id, "--bin-dir", binDir)
+			r.expect(t, 0, "Everything looks good!", "nodes killed and paused")
+		})
+	}
+}

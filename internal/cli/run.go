@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -88,10 +89,14 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 	if f.MsgsPerOp >= 0 {
 		r.figures += fmt.Sprintf(", msgs/op %.2f", f.MsgsPerOp)
 	}
+	if p.Faults {
+		median, maximum := preset.Latency(out.History)
+		r.figures += fmt.Sprintf(", ok latency median %s max %s", median.Round(time.Millisecond), maximum.Round(time.Millisecond))
+	}
 	r.met = true
 	var notes []string
 	for _, t := range p.Targets {
-		ok, got := t.Check(out.Results)
+		ok, got := t.Judge(out.Results, out.History)
 		mark := "met"
 		if !ok {
 			mark, r.met = "MISSED", false
@@ -147,6 +152,13 @@ func presetsCmd(args []string, env Env) int {
 		presets = []preset.Preset{p}
 	}
 	for _, p := range presets {
+		if p.Faults && args[0] == "all" {
+			continue // real Maelstrom has no kill or pause
+		}
+		if p.Faults {
+			fmt.Fprintf(env.Stderr, "challenge %s kills and pauses nodes, which real Maelstrom cannot do (its only nemesis is partition); run it with glomers run %s\n", p.ID, p.ID)
+			return ExitUsage
+		}
 		fmt.Fprintf(env.Stdout, "%s %s %s\n", p.ID, p.Binary, join(p.Flags))
 	}
 	return ExitValid

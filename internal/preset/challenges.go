@@ -3,8 +3,12 @@ package preset
 import "time"
 
 // all lists the challenges in order, with the flags of
+// ../shared/spec/challenges.md, then our fault presets.
+var all = append(official, faultPresets()...)
+
+// official lists the challenges in order, with the flags of
 // ../shared/spec/challenges.md. Add one entry per challenge.
-var all = []Preset{
+var official = []Preset{
 	{
 		ID: "1", Title: "echo", Binary: "echo",
 		Flags:   []string{"-w", "echo", "--node-count", "1", "--time-limit", "10"},

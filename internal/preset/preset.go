@@ -11,6 +11,7 @@ import (
 	"github.com/glomers/glomers/internal/checker/availability"
 	"github.com/glomers/glomers/internal/checker/netstats"
 	"github.com/glomers/glomers/internal/checker/stats"
+	"github.com/glomers/glomers/internal/history"
 	"github.com/glomers/glomers/internal/runner"
 )
 
@@ -22,12 +23,25 @@ type Preset struct {
 	Flags  []string // official flags, after --bin
 	// Targets judge a finished run; the preset passes when every one does.
 	Targets []Target
+	// Faults marks our fault presets (kills and pauses), which real
+	// Maelstrom cannot run.
+	Faults bool
 }
 
-// Target is one goal a run must meet.
+// Target is one goal a run must meet, judged by Check from its results or
+// by CheckHistory from its history.
 type Target struct {
-	Name  string
-	Check func(r runner.Results) (ok bool, got string)
+	Name         string
+	Check        func(r runner.Results) (ok bool, got string)
+	CheckHistory func(h []history.Op) (ok bool, got string)
+}
+
+// Judge applies the target to a finished run.
+func (t Target) Judge(r runner.Results, h []history.Op) (ok bool, got string) {
+	if t.CheckHistory != nil {
+		return t.CheckHistory(h)
+	}
+	return t.Check(r)
 }
 
 // Figures are the key numbers of a run, for the summary table.
