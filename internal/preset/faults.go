@@ -101,4 +101,3 @@ func Latency(h []history.Op) (median, maximum time.Duration) {
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	return ds[len(ds)/2], ds[len(ds)-1]
 }
-
