@@ -43,17 +43,18 @@ func ParseFault(s string) (Fault, error) {
 }
 
 // Minority is the node spec of Jepsen's db-nodes that picks a random
-// minority: majority(n) − 1 nodes.
+// minority: here MaxDown(n) nodes, so never half of them, and one of one
+// or two.
 const Minority Spec = "minority"
 
 // NodeSpecs lists the specs a kill or a pause chooses from, uniformly:
 // one node, or a minority.
 var NodeSpecs = []Spec{One, Minority}
 
-// MaxDown is how many nodes may be killed or paused at once: a minority,
-// but at least one. So a majority of a cluster of three or more nodes is
-// always running.
-func MaxDown(n int) int { return max(1, majority(n)-1) }
+// MaxDown is how many nodes may be killed or paused at once: fewer than
+// half, but at least one. So a majority of a cluster of three or more
+// nodes is always running.
+func MaxDown(n int) int { return max(1, (n-1)/2) }
 
 // Targets picks the nodes a kill or pause of spec acts on, from the
 // running candidates (in test order), taking at most room of them.
@@ -63,7 +64,7 @@ func Targets(spec Spec, candidates []string, total, room int, rng *rand.Rand) ([
 	case One:
 		want = 1
 	case Minority:
-		want = majority(total) - 1
+		want = MaxDown(total)
 	default:
 		return nil, fmt.Errorf("nemesis: unknown node spec %q", spec)
 	}

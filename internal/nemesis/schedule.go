@@ -41,12 +41,14 @@ func (s Step) Invocation() history.Op {
 // Schedule yields one fault's steps: start, stop, start, …, the first at
 // time 0, each next one a gap uniform in [0, 2·interval) after the
 // previous, and none at or after the time limit (Jepsen's stagger over a
-// flip-flop). Each start picks its spec uniformly: a partition from Specs,
-// a kill or pause from NodeSpecs. It is a plain value: the runner sleeps
-// until each step's At (or runs it at once if it is already late) and
-// performs it.
+// flip-flop). A node schedule with both kill and pause takes turns: kill,
+// start, pause, resume, kill, … (the first one drawn at random). Each
+// start picks its spec uniformly: a partition from Specs, a kill or pause
+// from NodeSpecs. It is a plain value: the runner sleeps until each step's
+// At (or runs it at once if it is already late) and performs it.
 type Schedule struct {
-	fault  Fault
+	faults []Fault
+	turn   int // index into faults of the next start
 	specs  []Spec
 	maxGap time.Duration
 	limit  time.Duration
@@ -58,19 +60,22 @@ type Schedule struct {
 // lasts limit, with a mean gap of interval between steps. It panics if
 // interval is not positive.
 func NewSchedule(interval, limit time.Duration, rng *rand.Rand) *Schedule {
-	return NewFaultSchedule(Partition, interval, limit, rng)
+	return newSchedule([]Fault{Partition}, Specs, interval, limit, rng)
 }
 
-// NewFaultSchedule is NewSchedule for any fault.
-func NewFaultSchedule(fault Fault, interval, limit time.Duration, rng *rand.Rand) *Schedule {
+// NewNodeSchedule returns the schedule of the node faults (Kill, Pause or
+// both, taking turns), as NewSchedule.
+func NewNodeSchedule(faults []Fault, interval, limit time.Duration, rng *rand.Rand) *Schedule {
+	s := newSchedule(faults, NodeSpecs, interval, limit, rng)
+	s.turn = rng.IntN(len(faults))
+	return s
+}
+
+func newSchedule(faults []Fault, specs []Spec, interval, limit time.Duration, rng *rand.Rand) *Schedule {
 	if interval <= 0 {
 		panic("nemesis: schedule interval must be positive")
 	}
-	specs := Specs
-	if fault != Partition {
-		specs = NodeSpecs
-	}
-	return &Schedule{fault: fault, specs: specs, maxGap: 2 * interval, limit: limit, rng: rng, next: Step{Fault: fault, Start: true}}
+	return &Schedule{faults: faults, specs: specs, maxGap: 2 * interval, limit: limit, rng: rng, next: Step{Start: true}}
 }
 
 // Next returns the next step, or false once the time limit is reached.
@@ -80,8 +85,10 @@ func (s *Schedule) Next() (Step, bool) {
 		return Step{}, false
 	}
 	if step.Start {
+		step.Fault = s.faults[s.turn%len(s.faults)]
+		s.turn++
 		step.Spec = s.specs[s.rng.IntN(len(s.specs))]
 	}
-	s.next = Step{At: step.At + time.Duration(s.rng.Int64N(int64(s.maxGap))), Fault: s.fault, Start: !step.Start}
+	s.next = Step{At: step.At + time.Duration(s.rng.Int64N(int64(s.maxGap))), Fault: step.Fault, Start: !step.Start}
 	return step, true
 }

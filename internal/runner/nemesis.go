@@ -22,8 +22,9 @@ type nodeFaults struct {
 	paused map[string]bool
 }
 
-// startNemesis runs the schedule of each fault --nemesis asked for during
-// the main phase, each on its own goroutine. The returned function stops
+// startNemesis runs the schedules of the faults --nemesis asked for during
+// the main phase, each on its own goroutine: one for partitions, one for
+// kills and pauses (which take turns). The returned function stops
 // them and waits for them; it leaves nodes killed or paused (restore
 // brings them back).
 func (t *test) startNemesis(rng *rand.Rand) (stop func()) {
@@ -32,10 +33,14 @@ func (t *test) startNemesis(rng *rand.Rand) (stop func()) {
 		t.nemesis = nemesis.NewPartitioner(t.drv, t.cfg.Nodes, rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())))
 		schedules = append(schedules, nemesis.NewSchedule(t.cfg.NemesisInterval, t.cfg.TimeLimit, rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))))
 	}
+	var nodeFaults []nemesis.Fault
 	for _, f := range []nemesis.Fault{nemesis.Kill, nemesis.Pause} {
 		if t.faulting(f) {
-			schedules = append(schedules, nemesis.NewFaultSchedule(f, t.cfg.NemesisInterval, t.cfg.TimeLimit, rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))))
+			nodeFaults = append(nodeFaults, f)
 		}
+	}
+	if len(nodeFaults) > 0 {
+		schedules = append(schedules, nemesis.NewNodeSchedule(nodeFaults, t.cfg.NemesisInterval, t.cfg.TimeLimit, rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))))
 	}
 	if len(schedules) == 0 {
 		return func() {}

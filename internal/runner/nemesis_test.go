@@ -145,6 +145,11 @@ func TestNodeThatDoesNotComeBackIsACrash(t *testing.T) {
 	out, err := Run(cfg)
 	var crash *CrashError
 	if !errors.As(err, &crash) {
+		for _, op := range out.History {
+			if op.Process == history.Nemesis {
+				t.Logf("%s", history.TextLine(op))
+			}
+		}
 		t.Fatalf("Run = %v, want a crash", err)
 	}
 	for _, want := range []string{"the nemesis killed node n0 and started it again", "not the first incarnation"} {
