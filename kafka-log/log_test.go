@@ -48,7 +48,9 @@ func TestKillScenarioSeeds(t *testing.T) {
 // A node that acknowledges a send before it is durable, and serves polls
 // from memory, loses acknowledged sends when killed: caught.
 func TestKillScenarioCatchesEarlyAcks(t *testing.T) {
-	early := func(self string, ids []string) node.Core { return &earlyAck{NewLog(self, ids, DefaultConfig, simClock)} }
+	early := func(self string, ids []string) node.Core {
+		return &earlyAck{NewLog(self, ids, DefaultConfig, simClock)}
+	}
 	caught := 0
 	for seed := range uint64(3) {
 		if scenario(seed, 2, true, early).Check().Validity() == checker.Invalid {
