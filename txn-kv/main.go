@@ -17,6 +17,10 @@ import (
 	"github.com/glomers/glomers/node"
 )
 
+// epoch is where the version clock starts (see Store.StartClock), so
+// timestamps stay well below 2^53.
+var epoch = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // replicateEvery is how often a node sends its unacknowledged writes to
 // each peer, in one message per peer.
 const replicateEvery = 100 * time.Millisecond
@@ -43,6 +47,7 @@ func serve(ctx context.Context, n *node.Node) {
 	n.Handle("init", func(node.Message) error {
 		s.mu.Lock()
 		s.store = NewStore(n.ID(), n.NodeIDs())
+		s.store.StartClock(uint64(time.Since(epoch).Microseconds()))
 		s.mu.Unlock()
 		go s.replicateLoop(ctx)
 		return nil
