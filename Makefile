@@ -22,9 +22,11 @@ run: build
 faults: build
 	status=0; for p in $(FAULT_PRESETS); do bin/glomers run $$p || status=1; done; exit $$status
 
-## test: unit, conformance and end-to-end tests
+## test: unit, conformance and end-to-end tests; says first which tests
+## skip (under CI=true: fail) when ../shared/conformance is missing
 test:
 	$(GO) vet ./...
+	@scripts/conformance-missing.sh
 	$(GO) test -count=1 -timeout 40m ./...
 
 ## bench: broadcast at the 3d/3e flags, five runs, then the checkers' Go benchmarks

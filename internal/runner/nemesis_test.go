@@ -1,11 +1,7 @@
 package runner
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,60 +12,10 @@ import (
 	"github.com/glomers/glomers/internal/workload/echo"
 )
 
-// The test binary doubles as an echo node when GLOMERS_TEST_NODE is set;
-// with GLOMERS_TEST_ONCE set to a file, only its first incarnation answers
-// init (later ones exit at once), so a restarted node fails to come back.
-func TestMain(m *testing.M) {
-	if os.Getenv("GLOMERS_TEST_NODE") == "1" {
-		echoNode()
-		return
-	}
-	os.Exit(m.Run())
-}
-
-func echoNode() {
-	if once := os.Getenv("GLOMERS_TEST_ONCE"); once != "" {
-		f, err := os.OpenFile(once, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "not the first incarnation: exiting")
-			os.Exit(1)
-		}
-		f.Close()
-	}
-	in := bufio.NewScanner(os.Stdin)
-	out := json.NewEncoder(os.Stdout)
-	id := ""
-	for in.Scan() {
-		var m struct {
-			Src  string         `json:"src"`
-			Body map[string]any `json:"body"`
-		}
-		if json.Unmarshal(in.Bytes(), &m) != nil {
-			continue
-		}
-		reply := map[string]any{"in_reply_to": m.Body["msg_id"]}
-		switch m.Body["type"] {
-		case "init":
-			id, _ = m.Body["node_id"].(string)
-			reply["type"] = "init_ok"
-		case "echo":
-			reply["type"] = "echo_ok"
-			reply["echo"] = m.Body["echo"]
-		default:
-			continue
-		}
-		out.Encode(map[string]any{"src": id, "dest": m.Src, "body": reply})
-	}
-}
-
-func faultConfig(t *testing.T, faults ...string) Config {
-	t.Setenv("GLOMERS_TEST_NODE", "1")
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+func faultConfig(t *testing.T, behaviour string, args []string, faults ...string) Config {
+	bin, binArgs := nodeConfig(t, behaviour, args...)
 	return Config{
-		Workload: echo.Workload(), Bin: exe, Nodes: []string{"n0", "n1", "n2", "n3", "n4"},
+		Workload: echo.Workload(), Bin: bin, Args: binArgs, Nodes: []string{"n0", "n1", "n2", "n3", "n4"},
 		Concurrency: 5, Rate: 50, TimeLimit: 3 * time.Second, Latency: network.Latency{Dist: network.Constant},
 		Nemesis: faults, NemesisInterval: 300 * time.Millisecond, Seed: 7, StoreDir: t.TempDir(),
 	}
@@ -90,7 +36,7 @@ func TestKillAndPauseRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a 3 s test")
 	}
-	out, err := Run(faultConfig(t, "kill", "pause"))
+	out, err := Run(faultConfig(t, nodeEcho, nil, "kill", "pause"))
 	if err != nil {
 		t.Fatalf("a run with kills and pauses crashed: %v", err)
 	}
@@ -138,10 +84,9 @@ func TestNodeThatDoesNotComeBackIsACrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a test")
 	}
-	cfg := faultConfig(t, "kill")
+	cfg := faultConfig(t, nodeOnce, []string{t.TempDir() + "/started"}, "kill")
 	cfg.Nodes = []string{"n0"}
 	cfg.Concurrency = 1
-	t.Setenv("GLOMERS_TEST_ONCE", t.TempDir()+"/started")
 	out, err := Run(cfg)
 	var crash *CrashError
 	if !errors.As(err, &crash) {
@@ -152,7 +97,7 @@ func TestNodeThatDoesNotComeBackIsACrash(t *testing.T) {
 		}
 		t.Fatalf("Run = %v, want a crash", err)
 	}
-	for _, want := range []string{"the nemesis killed node n0 and started it again", "not the first incarnation"} {
+	for _, want := range []string{"Node n0 crashed with exit status 1 during the main phase, after the nemesis killed it and started it again", "not the first incarnation"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("crash %q lacks %q", err, want)
 		}
