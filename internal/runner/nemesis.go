@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/glomers/glomers/internal/history"
 	"github.com/glomers/glomers/internal/nemesis"
@@ -16,10 +17,25 @@ func (t *test) faulting(f nemesis.Fault) bool { return slices.Contains(t.cfg.Nem
 
 // nodeFaults is what the kill and pause nemeses have done to the nodes.
 type nodeFaults struct {
-	mu     sync.Mutex
-	rng    *rand.Rand
-	killed map[string]bool // killed and not yet running again
-	paused map[string]bool
+	mu      sync.Mutex
+	rng     *rand.Rand
+	killed  map[string]bool // killed and not yet running again
+	paused  map[string]bool
+	resumed map[string]time.Duration // when each node was last resumed
+}
+
+// lateAfterPause is how long after a resume a node's replies may still
+// come too late for their clients (the longest client timeout, init's).
+const lateAfterPause = 10 * time.Second
+
+// pausedLately reports whether the pause nemesis has node paused, or
+// resumed it so recently that its clients may have given up on replies
+// it owed them: such late replies are the pause's doing, not the node's.
+func (t *test) pausedLately(node string) bool {
+	t.faults.mu.Lock()
+	defer t.faults.mu.Unlock()
+	at, resumed := t.faults.resumed[node]
+	return t.faults.paused[node] || resumed && t.drv.Now()-at < lateAfterPause
 }
 
 // startNemesis runs the schedules of the faults --nemesis asked for during
@@ -136,6 +152,9 @@ func (t *test) nodeStep(inv history.Op) (history.Op, error) {
 		}
 		for _, id := range t.takeFaulted(t.faults.paused) {
 			err := t.proc(id).Resume()
+			t.faults.mu.Lock()
+			t.faults.resumed[id] = t.drv.Now()
+			t.faults.mu.Unlock()
 			t.unmark(t.faults.paused, id)
 			if err != nil {
 				t.note(fmt.Errorf("nemesis: resume %s: %w", id, err))

@@ -69,6 +69,11 @@ func TestKillAndPauseRun(t *testing.T) {
 	if last.Process != history.Nemesis {
 		t.Errorf("the run did not end with the final nemesis ops: %+v", last)
 	}
+	// A paused node's late replies are the pause's doing: not diagnosed as
+	// the node's mistakes.
+	for _, d := range out.Diagnostics {
+		t.Errorf("a correct node under kills and pauses was diagnosed: %v", d.Text())
+	}
 	var oks int
 	for _, op := range out.History {
 		if op.Type == history.OK {

@@ -96,7 +96,7 @@ func Run(cfg Config) (*Outcome, error) {
 		run:    run,
 		log:    &logger{file: logFile, console: cfg.Console},
 		procs:  map[string]*process.Process{},
-		faults: nodeFaults{killed: map[string]bool{}, paused: map[string]bool{}},
+		faults: nodeFaults{killed: map[string]bool{}, paused: map[string]bool{}, resumed: map[string]time.Duration{}},
 	}
 	t.ctx, t.cancel = context.WithCancelCause(context.Background())
 	defer t.cancel(nil)
