@@ -88,8 +88,20 @@ func TestLearnKeepsNewest(t *testing.T) {
 // latency, nodes initialized one by one under load, random partitions;
 // the g-counter checker judges every read.
 func scenario(seed uint64, newCore node.NewCore) *sim.Cluster {
+	return run(seed, newCore, false)
+}
+
+// killScenario is scenario with nodes killed and restarted meanwhile.
+func killScenario(seed uint64, newCore node.NewCore) *sim.Cluster {
+	return run(seed, newCore, true)
+}
+
+func run(seed uint64, newCore node.NewCore, kills bool) *sim.Cluster {
 	c := sim.New(sim.Config{Nodes: 3, New: newCore, Seed: seed, Workload: counter.GCounter(), Services: []string{"seq-kv"},
 		Latency: network(20 * time.Millisecond)})
+	if kills {
+		c.Kills(5 * time.Second)
+	}
 	c.Chaos(20, 5*time.Second)
 	return c
 }
@@ -110,15 +122,6 @@ func TestScenarioCatchesLocalCounter(t *testing.T) {
 
 func network(mean time.Duration) simnet.Latency {
 	return simnet.Latency{Mean: mean, Dist: simnet.Exponential}
-}
-
-// killScenario is scenario with nodes killed and restarted meanwhile.
-func killScenario(seed uint64, newCore node.NewCore) *sim.Cluster {
-	c := sim.New(sim.Config{Nodes: 3, New: newCore, Seed: seed, Workload: counter.GCounter(), Services: []string{"seq-kv"},
-		Latency: network(20 * time.Millisecond)})
-	c.Kills(5 * time.Second)
-	c.Chaos(20, 5*time.Second)
-	return c
 }
 
 func TestKillScenarioSeeds(t *testing.T) {

@@ -10,6 +10,8 @@
 package main
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -238,12 +240,7 @@ func (l *Log) Poll(offsets map[string]int64) map[string][][2]int64 {
 	frontier := l.Frontier()
 	out := map[string][][2]int64{}
 	budget := l.cfg.MaxPoll
-	keys := make([]string, 0, len(offsets))
-	for k := range offsets {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(offsets)) {
 		es := l.logs[k]
 		i := sort.Search(len(es), func(i int) bool { return es[i].Off >= offsets[k] })
 		msgs := [][2]int64{}
