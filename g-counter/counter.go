@@ -126,27 +126,29 @@ func (c *Counter) Handle(now time.Duration, msg node.Message) []node.Out {
 	if body.InReplyTo != nil && msg.Src == kvService {
 		return c.kvReply(now, *body.InReplyTo, body.Type, body.Code, body.Value, err == nil)
 	}
-	if !c.recovered {
+	switch {
+	case msg.Type() == "add" && (err != nil || body.Delta == nil):
+		return node.Malformed(msg, "add needs delta, an integer in [0, 2^63): %s", msg.Body)
+	case msg.Type() == "add" && *body.Delta < 0:
+		return node.Malformed(msg, "add: delta %d is negative; a grow-only counter only grows", *body.Delta)
+	case msg.Type() != "add" && msg.Type() != "read":
+		return node.Unsupported(msg)
+	case !c.recovered:
+		// Valid, but the node's share is not read back yet.
 		c.held = append(c.held, msg)
 		return c.Tick(now)
 	}
 	switch msg.Type() {
 	case "add":
 		switch {
-		case err != nil || body.Delta == nil:
-			return node.Malformed(msg, "add needs delta, an integer in [0, 2^63): %s", msg.Body)
-		case *body.Delta < 0:
-			return node.Malformed(msg, "add: delta %d is negative; a grow-only counter only grows", *body.Delta)
 		case *body.Delta > math.MaxInt64-c.Value():
 			return node.Malformed(msg, "add: delta %d would take the counter (%d here) past 2^63-1", *body.Delta, c.Value())
 		}
 		c.own += *body.Delta
 		c.queued = append(c.queued, node.Reply(msg, map[string]string{"type": "add_ok"}))
 		return c.write(now)
-	case "read":
-		return []node.Out{node.Reply(msg, map[string]any{"type": "read_ok", "value": c.Value()})}
 	}
-	return node.Unsupported(msg)
+	return []node.Out{node.Reply(msg, map[string]any{"type": "read_ok", "value": c.Value()})}
 }
 
 // Tick reads the node's share back when it starts, sends again what timed

@@ -88,10 +88,10 @@ type Log struct {
 	ticks int64 // the clock's last reading: it never goes back
 
 	phase phase
-	held  []node.Message // requests that came before the node was ready
-	cur   int            // own current chunk
-	val   Chunk          // its value
-	have  bool           // whether chunk cur exists
+	held  []clientRequest // requests that came before the node was ready
+	cur   int             // own current chunk
+	val   Chunk           // its value
+	have  bool            // whether chunk cur exists
 	last  map[string]int64
 
 	pending   []Entry // sends waiting for the next write
@@ -170,67 +170,90 @@ func (l *Log) Frontier() int64 {
 	return f
 }
 
-// Handle answers client requests and takes lin-kv's replies.
+// Handle answers client requests and takes lin-kv's replies. A malformed
+// request is answered at once; a valid one that comes before the node is
+// ready waits until it is.
 func (l *Log) Handle(now time.Duration, msg node.Message) []node.Out {
 	if msg.Src == service {
 		return l.reply(now, msg)
 	}
+	r, bad := decode(msg)
+	if bad != nil {
+		return bad
+	}
 	if l.phase != ready {
-		l.held = append(l.held, msg)
+		l.held = append(l.held, r)
 		return l.Tick(now)
 	}
+	return l.serve(now, r)
+}
+
+// clientRequest is a decoded, valid client request.
+type clientRequest struct {
+	msg     node.Message
+	key     string
+	value   int64
+	offsets map[string]int64
+	keys    []string
+}
+
+// decode validates a client request, or returns the error reply.
+func decode(msg node.Message) (clientRequest, []node.Out) {
+	r := clientRequest{msg: msg}
+	var b struct {
+		Key     *string           `json:"key"`
+		Msg     *int64            `json:"msg"`
+		Offsets *map[string]int64 `json:"offsets"`
+		Keys    *[]string         `json:"keys"`
+	}
+	err := node.Decode(msg, &b)
 	switch msg.Type() {
 	case "send":
-		var b struct {
-			Key *string `json:"key"`
-			Msg *int64  `json:"msg"`
+		if err != nil || b.Key == nil || b.Msg == nil {
+			return r, node.Malformed(msg, "send needs key, a string, and msg, an integer in [-2^63, 2^63): %s", msg.Body)
 		}
-		if err := node.Decode(msg, &b); err != nil || b.Key == nil || b.Msg == nil {
-			return node.Malformed(msg, "send: want a string key and an integer msg: %s", msg.Body)
+		r.key, r.value = *b.Key, *b.Msg
+	case "poll", "commit_offsets":
+		if err != nil || b.Offsets == nil {
+			return r, node.Malformed(msg, "%s needs offsets, an object of key -> integer offset: %s", msg.Type(), msg.Body)
 		}
-		off := max(l.last[*b.Key]+int64(l.n), l.readClock(now)*int64(l.n)+int64(l.index))
-		if last, ok := l.last[*b.Key]; !ok || off > last {
-			l.last[*b.Key] = off
+		r.offsets = *b.Offsets
+	case "list_committed_offsets":
+		if err != nil || b.Keys == nil {
+			return r, node.Malformed(msg, "list_committed_offsets needs keys, an array of strings: %s", msg.Body)
 		}
-		l.pending = append(l.pending, Entry{Key: *b.Key, Off: off, Msg: *b.Msg})
-		l.replies = append(l.replies, reply{out: node.Reply(msg, map[string]any{"type": "send_ok", "offset": off}), send: true})
+		r.keys = *b.Keys
+	default:
+		return r, node.Unsupported(msg)
+	}
+	return r, nil
+}
+
+// serve answers a valid request on a ready node.
+func (l *Log) serve(now time.Duration, r clientRequest) []node.Out {
+	switch r.msg.Type() {
+	case "send":
+		off := max(l.last[r.key]+int64(l.n), l.readClock(now)*int64(l.n)+int64(l.index))
+		l.last[r.key] = off
+		l.pending = append(l.pending, Entry{Key: r.key, Off: off, Msg: r.value})
+		l.replies = append(l.replies, reply{out: node.Reply(r.msg, map[string]any{"type": "send_ok", "offset": off}), send: true})
 		return l.flush(now)
 	case "poll":
-		var b struct {
-			Offsets map[string]int64 `json:"offsets"`
-		}
-		if err := node.Decode(msg, &b); err != nil {
-			return node.Malformed(msg, "poll: want offsets {key: int}: %s", msg.Body)
-		}
-		return []node.Out{node.Reply(msg, map[string]any{"type": "poll_ok", "msgs": l.Poll(b.Offsets)})}
+		return []node.Out{node.Reply(r.msg, map[string]any{"type": "poll_ok", "msgs": l.Poll(r.offsets)})}
 	case "commit_offsets":
-		var b struct {
-			Offsets map[string]int64 `json:"offsets"`
-		}
-		if err := node.Decode(msg, &b); err != nil {
-			return node.Malformed(msg, "commit_offsets: want offsets {key: int}: %s", msg.Body)
-		}
-		for k, o := range b.Offsets {
+		for k, o := range r.offsets {
 			l.commits[k] = max(l.commits[k], o)
 		}
-		l.replies = append(l.replies, reply{out: node.Reply(msg, map[string]any{"type": "commit_offsets_ok"})})
+		l.replies = append(l.replies, reply{out: node.Reply(r.msg, map[string]any{"type": "commit_offsets_ok"})})
 		return l.flush(now)
-	case "list_committed_offsets":
-		var b struct {
-			Keys []string `json:"keys"`
-		}
-		if err := node.Decode(msg, &b); err != nil {
-			return node.Malformed(msg, "list_committed_offsets: want keys [string]: %s", msg.Body)
-		}
-		offsets := map[string]int64{}
-		for _, k := range b.Keys {
-			if o, ok := l.committed[k]; ok {
-				offsets[k] = o
-			}
-		}
-		return []node.Out{node.Reply(msg, map[string]any{"type": "list_committed_offsets_ok", "offsets": offsets})}
 	}
-	return node.Unsupported(msg)
+	offsets := map[string]int64{}
+	for _, k := range r.keys {
+		if o, ok := l.committed[k]; ok {
+			offsets[k] = o
+		}
+	}
+	return []node.Out{node.Reply(r.msg, map[string]any{"type": "list_committed_offsets_ok", "offsets": offsets})}
 }
 
 // Poll returns, per requested key, the durable messages from the first
@@ -451,8 +474,8 @@ func (l *Log) reply(now time.Duration, msg node.Message) []node.Out {
 		held := l.held
 		l.held = nil
 		var out []node.Out
-		for _, m := range held {
-			out = append(out, l.Handle(now, m)...)
+		for _, r := range held {
+			out = append(out, l.serve(now, r)...)
 		}
 		return append(out, l.flush(now)...)
 	case "write":

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -58,12 +59,13 @@ func (m *Machine) Step(now time.Duration, msg Message) []Out {
 		m.early = append(m.early, msg)
 		return nil
 	}
-	return m.handle(now, msg)
+	return m.handle(now, msg, err)
 }
 
-// handle passes a well-formed message of an initialized node to the core.
-func (m *Machine) handle(now time.Duration, msg Message) []Out {
-	if _, err := ParseEnvelope(msg.Body); err != nil {
+// handle passes a message of an initialized node to the core if its
+// envelope is well-formed (err is nil).
+func (m *Machine) handle(now time.Duration, msg Message, err *EnvelopeError) []Out {
+	if err != nil {
 		m.logf("refusing a message from %s: %v", msg.Src, err)
 		if err.msgIDOK {
 			return Malformed(msg, "%v", err)
@@ -110,7 +112,8 @@ func (m *Machine) init(now time.Duration, msg Message) []Out {
 	early := m.early
 	m.early = nil
 	for _, e := range early {
-		out = append(out, m.handle(now, e)...)
+		_, err := ParseEnvelope(e.Body)
+		out = append(out, m.handle(now, e, err)...)
 	}
 	return out
 }
@@ -140,14 +143,18 @@ func (e *EnvelopeError) Error() string { return e.Reason }
 // wants them: the body is an object, type a string, msg_id and
 // in_reply_to integers when present.
 func ParseEnvelope(body json.RawMessage) (Envelope, *EnvelopeError) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+	var fields struct {
+		Type      json.RawMessage `json:"type"`
+		MsgID     json.RawMessage `json:"msg_id"`
+		InReplyTo json.RawMessage `json:"in_reply_to"`
+	}
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(body, &fields) != nil {
 		return Envelope{}, &EnvelopeError{Reason: fmt.Sprintf("the body is not a JSON object: %s", truncate(body, 200))}
 	}
 	var env Envelope
-	intField := func(key string) (*int64, bool) {
-		raw, ok := fields[key]
-		if !ok || string(raw) == "null" {
+	intField := func(raw json.RawMessage) (*int64, bool) {
+		if len(raw) == 0 || string(raw) == "null" {
 			return nil, true
 		}
 		var n int64
@@ -157,18 +164,17 @@ func ParseEnvelope(body json.RawMessage) (Envelope, *EnvelopeError) {
 		return &n, true
 	}
 	var ok bool
-	if env.MsgID, ok = intField("msg_id"); !ok {
-		return env, &EnvelopeError{Reason: fmt.Sprintf("msg_id must be an integer, got %s", truncate(fields["msg_id"], 100))}
+	if env.MsgID, ok = intField(fields.MsgID); !ok {
+		return env, &EnvelopeError{Reason: fmt.Sprintf("msg_id must be an integer, got %s", truncate(fields.MsgID, 100))}
 	}
-	if env.InReplyTo, ok = intField("in_reply_to"); !ok {
-		return env, &EnvelopeError{Reason: fmt.Sprintf("in_reply_to must be an integer, got %s", truncate(fields["in_reply_to"], 100)), msgIDOK: env.MsgID != nil}
+	if env.InReplyTo, ok = intField(fields.InReplyTo); !ok {
+		return env, &EnvelopeError{Reason: fmt.Sprintf("in_reply_to must be an integer, got %s", truncate(fields.InReplyTo, 100)), msgIDOK: env.MsgID != nil}
 	}
-	raw, present := fields["type"]
-	if !present {
+	if len(fields.Type) == 0 {
 		return env, &EnvelopeError{Reason: "the body has no type", msgIDOK: env.MsgID != nil}
 	}
-	if err := json.Unmarshal(raw, &env.Type); err != nil || string(raw) == "null" {
-		return env, &EnvelopeError{Reason: fmt.Sprintf("type must be a string, got %s", truncate(raw, 100)), msgIDOK: env.MsgID != nil}
+	if err := json.Unmarshal(fields.Type, &env.Type); err != nil || string(fields.Type) == "null" {
+		return env, &EnvelopeError{Reason: fmt.Sprintf("type must be a string, got %s", truncate(fields.Type, 100)), msgIDOK: env.MsgID != nil}
 	}
 	return env, nil
 }
