@@ -91,7 +91,11 @@ func newShading(h []history.Op) *shading {
 	s := &shading{}
 	for _, f := range Faults {
 		if ivs := Intervals(h, f); len(ivs) > 0 {
-			s.bands = append(s.bands, band{name: f.Name, color: rgb(f.Color), intervals: ivs})
+			// Translucent, so that overlapping faults (a pause during a
+			// partition) both show.
+			c := rgb(f.Color)
+			c.A = 0xA0
+			s.bands = append(s.bands, band{name: f.Name, color: color.NRGBA(c), intervals: ivs})
 		}
 	}
 	for _, t := range NemesisTimes(h) {
