@@ -38,14 +38,15 @@ var Faults = []Fault{
 func Partitions(h []history.Op) []Interval { return Intervals(h, Faults[0]) }
 
 // Intervals returns the intervals of h during which fault f was in force:
-// each from the first start op (invocation) after an end, to the last end
-// op (completion) before the next start. One still in force at the end of
+// each from the first start op (invocation) after an end, to the
+// completion of the end that follows. One still in force at the end of
 // h ends at the last op's time.
 func Intervals(h []history.Op, f Fault) []Interval {
 	var (
 		out          []Interval
 		cur          Interval
 		open, healed bool
+		ends         int // end ops seen since the interval opened
 	)
 	for _, op := range h {
 		if op.IsClient() {
@@ -59,11 +60,14 @@ func Intervals(h []history.Op, f Fault) []Interval {
 				open = false
 			}
 			if !open {
-				cur, open, healed = Interval{Start: t}, true, false
+				cur, open, healed, ends = Interval{Start: t}, true, false, 0
 			}
 		case f.Stop:
-			if open {
+			// The end's invocation and completion; a later end (such as
+			// the final phase's, after the main phase's) ends nothing.
+			if open && ends < 2 {
 				cur.End, healed = t, true
+				ends++
 			}
 		}
 	}

@@ -27,6 +27,8 @@ func TestPartitions(t *testing.T) {
 		{"never healed", []history.Op{nem(1*s, "start-partition"), {Time: int64(9 * s), Type: history.OK, Process: 0, F: "read"}},
 			[]Interval{{1 * s, 9 * s}}},
 		{"stop without start", []history.Op{nem(1*s, "stop-partition")}, nil},
+		{"a later stop ends nothing", []history.Op{nem(1*s, "start-partition"), nem(1*s+1, "start-partition"), nem(3*s, "stop-partition"), nem(3*s+1, "stop-partition"),
+			nem(8*s, "stop-partition"), nem(8*s+1, "stop-partition")}, []Interval{{1 * s, 3*s + 1}}},
 	}
 	for _, tt := range tests {
 		if got := Partitions(tt.h); !slices.Equal(got, tt.want) {
