@@ -134,8 +134,8 @@ type Raft struct {
 	progress map[string]*progress
 	// dirtyAt is when a leader's oldest unsent entry was appended; zero
 	// when nothing waits.
-	dirtyAt  time.Duration
-	dirty    bool
+	dirtyAt   time.Duration
+	dirty     bool
 	electedAt time.Duration
 
 	msgs []Msg
