@@ -52,6 +52,36 @@ type Command struct {
 	To     json.RawMessage `json:"to,omitempty"`
 }
 
+// ParseRequest reads a client's read, write or cas request from src.
+func ParseRequest(src string, raw json.RawMessage) (Command, error) {
+	var body struct {
+		Type  string          `json:"type"`
+		MsgID int             `json:"msg_id"`
+		Key   json.RawMessage `json:"key"`
+		Value json.RawMessage `json:"value"`
+		From  json.RawMessage `json:"from"`
+		To    json.RawMessage `json:"to"`
+	}
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return Command{}, fmt.Errorf("malformed request: %w", err)
+	}
+	missing := ""
+	switch {
+	case body.Type != "read" && body.Type != "write" && body.Type != "cas":
+		return Command{}, fmt.Errorf("unknown request type %q (want read, write or cas)", body.Type)
+	case body.Key == nil:
+		missing = "key"
+	case body.Type == "write" && body.Value == nil:
+		missing = "value"
+	case body.Type == "cas" && (body.From == nil || body.To == nil):
+		missing = "from and to"
+	}
+	if missing != "" {
+		return Command{}, fmt.Errorf("%s needs %s: %s", body.Type, missing, raw)
+	}
+	return Command{Client: src, MsgID: body.MsgID, Op: body.Type, Key: body.Key, Value: body.Value, From: body.From, To: body.To}, nil
+}
+
 // Forward is the message that carries a command to the leader.
 type Forward struct {
 	Type string  `json:"type"`

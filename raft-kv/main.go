@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"hash/fnv"
 	"log"
 	"math/rand/v2"
@@ -94,30 +93,10 @@ func (p *peer) step(f func(*Server) []Out) {
 // request handles read, write and cas. The answer comes from the leader,
 // maybe another node, once the command is applied.
 func (p *peer) request(msg node.Message) error {
-	var body struct {
-		Type  string          `json:"type"`
-		MsgID int             `json:"msg_id"`
-		Key   json.RawMessage `json:"key"`
-		Value json.RawMessage `json:"value"`
-		From  json.RawMessage `json:"from"`
-		To    json.RawMessage `json:"to"`
+	cmd, err := ParseRequest(msg.Src, msg.Body)
+	if err != nil {
+		return maelstrom.NewRPCError(maelstrom.MalformedRequest, err.Error())
 	}
-	if err := json.Unmarshal(msg.Body, &body); err != nil {
-		return maelstrom.NewRPCError(maelstrom.MalformedRequest, fmt.Sprintf("%s: %v", msg.Type(), err))
-	}
-	missing := ""
-	switch {
-	case body.Key == nil:
-		missing = "key"
-	case body.Type == "write" && body.Value == nil:
-		missing = "value"
-	case body.Type == "cas" && (body.From == nil || body.To == nil):
-		missing = "from and to"
-	}
-	if missing != "" {
-		return maelstrom.NewRPCError(maelstrom.MalformedRequest, fmt.Sprintf("%s needs %s: %s", body.Type, missing, msg.Body))
-	}
-	cmd := Command{Client: msg.Src, MsgID: body.MsgID, Op: body.Type, Key: body.Key, Value: body.Value, From: body.From, To: body.To}
 	p.step(func(s *Server) []Out { return s.Request(p.now(), cmd) })
 	return nil
 }

@@ -142,6 +142,8 @@ type Raft struct {
 
 	// bugs breaks rules on purpose, to prove the tests catch it.
 	bugs bugs
+	// manual: elections start only through Campaign (scripted tests).
+	manual bool
 }
 
 // bugs are deliberately broken rules for tests.
@@ -151,6 +153,7 @@ type bugs struct {
 	noTruncate    bool // keep a conflicting suffix instead of cutting it
 	noLease       bool // serve reads at a leader without a lease
 	noStepDown    bool // a leader cut off from a majority keeps leading
+	followForever bool // a follower never times out on a leader it knows
 }
 
 // progress is a leader's view of one peer.
@@ -434,6 +437,9 @@ func (r *Raft) handleAppendOK(now time.Duration, m Msg) {
 			r.maybeCommit()
 		}
 		p.next = max(p.next, p.match+1)
+		if p.next <= r.LastIndex() {
+			r.sendAppend(now, m.From, p) // the rest, at once
+		}
 		return
 	}
 	if m.Hint > 0 {
@@ -448,13 +454,12 @@ func (r *Raft) handleAppendOK(now time.Duration, m Msg) {
 // never commits a previous term's entry; it commits with the first entry
 // of the current term above it).
 func (r *Raft) maybeCommit() {
-	matches := []int{r.LastIndex()}
+	var buf [8]int64
+	matches := append(buf[:0], int64(r.LastIndex()))
 	for _, p := range r.progress {
-		matches = append(matches, p.match)
+		matches = append(matches, int64(p.match))
 	}
-	slices.Sort(matches)
-	slices.Reverse(matches)
-	n := matches[r.quorum()-1]
+	n := int(r.nthLargest(matches))
 	if n > r.commit && (r.termAt(n) == r.term || r.bugs.commitOldTerm) {
 		r.commit = n
 	}
@@ -491,7 +496,7 @@ func (r *Raft) sendAppend(now time.Duration, to string, p *progress) {
 // leader that lost touch with a majority steps down.
 func (r *Raft) Tick(now time.Duration) {
 	if r.role != Leader {
-		if now >= r.electionAt {
+		if now >= r.electionAt && !r.manual && !(r.bugs.followForever && r.leader != "") {
 			r.preVote(now)
 		}
 		return
@@ -516,17 +521,26 @@ func (r *Raft) Tick(now time.Duration) {
 // quorumStamp returns the newest time a majority (this leader included)
 // has confirmed: every one of them received a message sent at or after it.
 func (r *Raft) quorumStamp(now time.Duration) time.Duration {
-	stamps := []int64{int64(now)}
+	var buf [8]int64
+	stamps := append(buf[:0], int64(now))
 	for _, p := range r.progress {
 		stamps = append(stamps, p.ackStamp)
 	}
-	slices.Sort(stamps)
-	slices.Reverse(stamps)
-	return time.Duration(stamps[r.quorum()-1])
+	return time.Duration(r.nthLargest(stamps))
+}
+
+// nthLargest returns the quorum-th largest of vs: a value that a majority
+// has reached. It reorders vs.
+func (r *Raft) nthLargest(vs []int64) int64 {
+	slices.Sort(vs)
+	return vs[len(vs)-r.quorum()]
 }
 
 // Next returns when Tick next has something to do.
 func (r *Raft) Next() time.Duration {
+	if r.role != Leader && r.manual {
+		return math.MaxInt64
+	}
 	if r.role != Leader {
 		return r.electionAt
 	}
