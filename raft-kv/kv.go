@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -25,10 +26,14 @@ type Config struct {
 	NoLeaderWait time.Duration
 	// MaxHops is how many times a request may be forwarded.
 	MaxHops int
+	// RelayAfter is how long a peer may go without telling us that it
+	// hears us before our messages to it also go through every other
+	// node. Zero never relays.
+	RelayAfter time.Duration
 }
 
 // DefaultConfig is what the binary uses.
-var DefaultConfig = Config{Raft: DefaultRaftConfig, NoLeaderWait: 800 * time.Millisecond, MaxHops: 2}
+var DefaultConfig = Config{Raft: DefaultRaftConfig, NoLeaderWait: 800 * time.Millisecond, MaxHops: 2, RelayAfter: 300 * time.Millisecond}
 
 // The lin-kv error codes used here.
 const (
@@ -37,8 +42,12 @@ const (
 	CodePreconditionFailed     = 22
 )
 
-// MsgForward carries a client request from a node to its leader.
-const MsgForward = "kv_forward"
+// MsgForward carries a client request from a node to its leader;
+// MsgRelay carries a message between two nodes through a third.
+const (
+	MsgForward = "kv_forward"
+	MsgRelay   = "kv_relay"
+)
 
 // Command is a client request, as it travels to the leader and through
 // the log. Client and MsgID say whom to answer.
@@ -82,11 +91,23 @@ func ParseRequest(src string, raw json.RawMessage) (Command, error) {
 	return Command{Client: src, MsgID: body.MsgID, Op: body.Type, Key: body.Key, Value: body.Value, From: body.From, To: body.To}, nil
 }
 
-// Forward is the message that carries a command to the leader.
+// Forward is the message that carries a command to the leader. Hears is
+// as in Msg.
 type Forward struct {
-	Type string  `json:"type"`
-	Hops int     `json:"hops"`
-	Cmd  Command `json:"cmd"`
+	Type  string   `json:"type"`
+	Hops  int      `json:"hops"`
+	Cmd   Command  `json:"cmd"`
+	Hears []string `json:"hears,omitempty"`
+}
+
+// Relay is a message from From to To through another node, which passes
+// it on unchanged. It holds a Raft message or a forwarded request.
+type Relay struct {
+	Type string   `json:"type"`
+	From string   `json:"from"`
+	To   string   `json:"to"`
+	Msg  *Msg     `json:"msg,omitempty"`
+	Fwd  *Forward `json:"fwd,omitempty"`
 }
 
 // Out is a message to send: a Raft message, a forwarded request, or the
@@ -102,11 +123,20 @@ type Out struct {
 // the leader replies straight to the client when the command is applied
 // (or at once, for a read under its lease).
 type Server struct {
-	cfg  Config
-	raft *Raft
-	data map[string]json.RawMessage // by canonical key
-	held []held                     // requests waiting for a leader
-	out  []Out
+	cfg   Config
+	raft  *Raft
+	data  map[string]json.RawMessage // by canonical key
+	last  map[string]int             // per client, the msg_id of its last command applied
+	held  []held                     // requests waiting for a leader
+	links map[string]*link           // per peer
+	out   []Out
+}
+
+// link is what a node knows of its connection with one peer.
+type link struct {
+	heard    time.Duration // when a message from it last came straight to us
+	reported time.Duration // when it last told us whom it hears
+	hearsUs  bool          // whether it then heard us
 }
 
 // held is a request that arrived while no leader was known.
@@ -118,7 +148,13 @@ type held struct {
 
 // NewServer returns node id of the cluster nodes at time now.
 func NewServer(id string, nodes []string, cfg Config, rng *rand.Rand, now time.Duration) *Server {
-	return &Server{cfg: cfg, raft: NewRaft(id, nodes, cfg.Raft, rng, now), data: map[string]json.RawMessage{}}
+	s := &Server{cfg: cfg, raft: NewRaft(id, nodes, cfg.Raft, rng, now), data: map[string]json.RawMessage{},
+		last: map[string]int{}, links: map[string]*link{}}
+	for _, p := range s.raft.peers {
+		// Assume every link works until a peer says otherwise.
+		s.links[p] = &link{heard: now, reported: now, hearsUs: true}
+	}
+	return s
 }
 
 // Raft returns the consensus state, for tests and logs.
@@ -130,16 +166,97 @@ func (s *Server) Request(now time.Duration, cmd Command) []Out {
 	return s.flush(now)
 }
 
-// Forwarded handles a request another node forwarded.
-func (s *Server) Forwarded(now time.Duration, f Forward) []Out {
-	s.handle(now, f.Cmd, f.Hops)
+// Forwarded handles a request that node from forwarded.
+func (s *Server) Forwarded(now time.Duration, from string, f Forward) []Out {
+	s.heardFrom(now, from)
+	s.forwarded(now, from, f)
 	return s.flush(now)
 }
 
 // Step handles a Raft message from a peer.
 func (s *Server) Step(now time.Duration, m Msg) []Out {
-	s.raft.Step(now, m)
+	s.heardFrom(now, m.From)
+	s.step(now, m)
 	return s.flush(now)
+}
+
+// Relayed handles a relay that node via passed on: it is for us, or we
+// pass it on to its destination.
+func (s *Server) Relayed(now time.Duration, via string, r Relay) []Out {
+	s.heardFrom(now, via)
+	switch {
+	case r.To != s.raft.ID():
+		s.out = append(s.out, Out{Dest: r.To, Body: r})
+	case r.Msg != nil:
+		m := *r.Msg
+		m.From, m.To = r.From, r.To
+		s.step(now, m)
+	case r.Fwd != nil:
+		s.forwarded(now, r.From, *r.Fwd)
+	}
+	return s.flush(now)
+}
+
+func (s *Server) step(now time.Duration, m Msg) {
+	s.report(now, m.From, m.Hears)
+	s.raft.Step(now, m)
+}
+
+func (s *Server) forwarded(now time.Duration, from string, f Forward) {
+	s.report(now, from, f.Hears)
+	s.handle(now, f.Cmd, f.Hops)
+}
+
+func (s *Server) heardFrom(now time.Duration, peer string) {
+	if l := s.links[peer]; l != nil {
+		l.heard = now
+	}
+}
+
+// report notes whom peer hears.
+func (s *Server) report(now time.Duration, peer string, hears []string) {
+	if l := s.links[peer]; l != nil {
+		l.reported, l.hearsUs = now, slices.Contains(hears, s.raft.ID())
+	}
+}
+
+// hears lists the peers whose messages came straight to us of late.
+func (s *Server) hears(now time.Duration) []string {
+	var out []string
+	for _, p := range s.raft.peers {
+		if now-s.links[p].heard < s.cfg.RelayAfter {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// send sends a Raft message or a forwarded request to a peer, and, when
+// the peer has not said of late that it hears us, through every other
+// node as well: under a partition where no two nodes hear each other both
+// ways (majorities-ring), each pair still talks through the third.
+// Copies may arrive twice; Raft does not mind, and a command is applied
+// once (see apply).
+func (s *Server) send(now time.Duration, to string, m *Msg, f *Forward) {
+	hears := s.hears(now)
+	var body any
+	if m != nil {
+		m.Hears = hears
+		body = *m
+	} else {
+		f.Hears = hears
+		body = *f
+	}
+	s.out = append(s.out, Out{Dest: to, Body: body})
+	l := s.links[to]
+	if s.cfg.RelayAfter <= 0 || l == nil || (l.hearsUs && now-l.reported < s.cfg.RelayAfter) {
+		return
+	}
+	for _, via := range s.raft.peers {
+		if via != to {
+			s.out = append(s.out, Out{Dest: via, Body: Relay{Type: MsgRelay, From: s.raft.ID(), To: to, Msg: m, Fwd: f}})
+		}
+	}
 }
 
 // Tick lets time pass.
@@ -176,7 +293,7 @@ func (s *Server) handle(now time.Duration, cmd Command, hops int) {
 	case hops >= s.cfg.MaxHops:
 		s.reply(cmd, errorBody(CodeTemporarilyUnavailable, fmt.Sprintf("%s forwarded this request %d times without reaching the leader; try again", s.raft.ID(), hops)))
 	default:
-		s.out = append(s.out, Out{Dest: leader, Body: Forward{Type: MsgForward, Hops: hops + 1, Cmd: cmd}})
+		s.send(now, leader, nil, &Forward{Type: MsgForward, Hops: hops + 1, Cmd: cmd})
 	}
 }
 
@@ -187,7 +304,7 @@ func (s *Server) flush(now time.Duration) []Out {
 	for {
 		msgs, done := s.raft.Ready()
 		for _, m := range msgs {
-			s.out = append(s.out, Out{Dest: m.To, Body: m})
+			s.send(now, m.To, &m, nil)
 		}
 		for _, c := range done {
 			if len(c.Data) == 0 {
@@ -197,6 +314,10 @@ func (s *Server) flush(now time.Duration) []Out {
 			if err := json.Unmarshal(c.Data, &cmd); err != nil {
 				continue // cannot happen: the leader encoded it
 			}
+			if cmd.MsgID <= s.last[cmd.Client] {
+				continue // a copy of a command already applied
+			}
+			s.last[cmd.Client] = cmd.MsgID
 			body := s.apply(cmd)
 			if s.raft.Role() == Leader {
 				s.reply(cmd, body)

@@ -32,6 +32,7 @@ func main() {
 		p.n.Handle(op, p.request)
 	}
 	p.n.Handle(MsgForward, p.forward)
+	p.n.Handle(MsgRelay, p.relay)
 	for _, typ := range []string{MsgPreVote, MsgPreVoteOK, MsgVote, MsgVoteOK, MsgAppend, MsgAppendOK} {
 		p.n.Handle(typ, p.raft)
 	}
@@ -107,7 +108,17 @@ func (p *peer) forward(msg node.Message) error {
 		log.Printf("%s from %s: %v", MsgForward, msg.Src, err)
 		return nil
 	}
-	p.step(func(s *Server) []Out { return s.Forwarded(p.now(), f) })
+	p.step(func(s *Server) []Out { return s.Forwarded(p.now(), msg.Src, f) })
+	return nil
+}
+
+func (p *peer) relay(msg node.Message) error {
+	var r Relay
+	if err := json.Unmarshal(msg.Body, &r); err != nil {
+		log.Printf("%s from %s: %v", MsgRelay, msg.Src, err)
+		return nil
+	}
+	p.step(func(s *Server) []Out { return s.Relayed(p.now(), msg.Src, r) })
 	return nil
 }
 

@@ -98,6 +98,11 @@ type Msg struct {
 	Success bool `json:"success,omitempty"`
 	Match   int  `json:"match,omitempty"`
 	Hint    int  `json:"hint,omitempty"`
+
+	// Hears is not Raft's: the Server lists the peers the sender heard
+	// from directly of late, so that each peer knows whether its own
+	// messages get through (see Server.relay).
+	Hears []string `json:"hears,omitempty"`
 }
 
 // Committed is an entry that a majority holds, ready to apply.
@@ -154,6 +159,7 @@ type bugs struct {
 	noLease       bool // serve reads at a leader without a lease
 	noStepDown    bool // a leader cut off from a majority keeps leading
 	followForever bool // a follower never times out on a leader it knows
+	noRelay       bool // (Server) never relay through a third node
 }
 
 // progress is a leader's view of one peer.
