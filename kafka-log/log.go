@@ -11,6 +11,8 @@ package main
 import (
 	"math"
 	"sort"
+
+	"github.com/glomers/glomers/node"
 )
 
 // Config tunes the protocol.
@@ -46,12 +48,6 @@ type Batch struct {
 	Promise int64            `json:"promise,omitempty"`
 	Ack     int              `json:"ack"`
 	Commits map[string]int64 `json:"commits,omitempty"`
-}
-
-// Out is a batch to send.
-type Out struct {
-	Dest string
-	Body Batch
 }
 
 // own is an entry this node assigned, kept until every peer has it.
@@ -92,6 +88,9 @@ type Log struct {
 	clock     int64
 	committed map[string]int64
 	dirty     map[string]int64 // commits not yet sent to peers
+	// ignoreFrontier polls past the frontier: a deliberately broken
+	// variant, for the tests.
+	ignoreFrontier bool
 }
 
 // NewLog returns the state of node self among nodes.
@@ -158,6 +157,9 @@ func (l *Log) Poll(offsets map[string]int64) map[string][][2]int64 {
 	out := map[string][][2]int64{}
 	budget := l.cfg.MaxPoll
 	front := l.frontier()
+	if l.ignoreFrontier {
+		front = math.MaxInt64
+	}
 	keys := make([]string, 0, len(offsets))
 	for k := range offsets {
 		keys = append(keys, k)
@@ -202,11 +204,11 @@ func (l *Log) Committed(keys []string) map[string]int64 {
 // Tick runs at time now (microseconds) and returns one batch per peer:
 // entries not yet sent (or, after RetryTicks without progress, every
 // unacknowledged entry), the acknowledgement, new commits, and a promise.
-func (l *Log) Tick(now int64) []Out {
+func (l *Log) Tick(now int64) []node.Out {
 	l.advance(now)
 	// Every offset assigned from now on is >= (clock)·N + self.
 	promise := l.clock * int64(l.n)
-	var out []Out
+	var out []node.Out
 	for _, p := range l.links {
 		if p.sent == p.base {
 			p.waited = 0
@@ -223,7 +225,7 @@ func (l *Log) Tick(now int64) []Out {
 			b.Promise = promise
 		}
 		p.sent = end
-		out = append(out, Out{Dest: p.id, Body: b})
+		out = append(out, node.Out{Dest: p.id, Body: b})
 	}
 	if len(l.dirty) > 0 {
 		l.dirty = map[string]int64{}

@@ -11,6 +11,7 @@ import (
 	"github.com/glomers/glomers/internal/history"
 	"github.com/glomers/glomers/internal/workload"
 	"github.com/glomers/glomers/internal/workload/txn"
+	"github.com/glomers/glomers/node"
 )
 
 func val(v int64) *int64 { return &v }
@@ -124,7 +125,7 @@ func TestReceive(t *testing.T) {
 			if s.clock != tt.wantClock {
 				t.Errorf("clock %d, want %d", s.clock, tt.wantClock)
 			}
-			if want := (Envelope{"n1", ReplicateOK{Type: "replicate_ok", Upto: 7}}); ack != want {
+			if want := (node.Out{Dest: "n1", Body: ReplicateOK{Type: "replicate_ok", Upto: 7}}); ack != want {
 				t.Errorf("ack %+v, want %+v", ack, want)
 			}
 			// A local transaction after it is newer than everything seen.
@@ -161,7 +162,7 @@ type cluster struct {
 	stores   map[string]*Store
 	inflight []struct {
 		from string
-		Envelope
+		node.Out
 	}
 	cut bool // the replicas are partitioned: messages between them are dropped
 }
@@ -180,7 +181,7 @@ func (c *cluster) tick() {
 		for _, e := range s.Outbox() {
 			c.inflight = append(c.inflight, struct {
 				from string
-				Envelope
+				node.Out
 			}{id, e})
 		}
 	}
@@ -212,7 +213,7 @@ func (c *cluster) deliver(n int) {
 			checkNewer(c.t, m.Dest, before, snapshot(dst))
 			c.inflight = append(c.inflight, struct {
 				from string
-				Envelope
+				node.Out
 			}{m.Dest, ack})
 		case ReplicateOK:
 			var ack ReplicateOK
