@@ -5,12 +5,14 @@ import (
 	"time"
 
 	"github.com/glomers/glomers/internal/checker/linearizable"
+	"github.com/glomers/glomers/internal/client"
 	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/message"
 	"github.com/glomers/glomers/internal/network"
 )
 
 // figure8 plays Figure 8 of the Raft paper on five nodes with a client,
-// elections started by hand (S1…S5 are n0…n4):
+// elections started by hand (S1…S5 are n0…n4), on the simulator:
 //
 //	(a) S1 leads; a write of 0 commits everywhere; S1 is cut off with S2
 //	    and appends a write of 1 at index 3, which only S2 gets.
@@ -28,85 +30,116 @@ import (
 // history is valid. One entry per append (MaxEntries 1) makes (c)
 // replicate index 3 alone, as in the paper.
 func figure8(seed uint64, b bugs) (bool, string) {
-	cfg := simRaft
+	cfg := DefaultRaftConfig
 	cfg.MaxEntries, cfg.Batch = 1, 0
 	lat := network.Latency{Mean: time.Duration(1+seed%10) * time.Millisecond, Dist: network.Constant}
-	c := newCluster(seed, simConfig{nodes: 5, concurrency: 5, latency: lat, raft: cfg, bugs: b, manual: true})
-	c.timeout = 10 * time.Second // the write of 1 waits through (a)–(c)
-	s1, s5 := c.servers["n0"].raft, c.servers["n4"].raft
+	c := newCluster(seed, simConfig{nodes: 5, latency: lat, raft: cfg, bugs: b, manual: true})
+	s1, s5 := c.raft("n0"), c.raft("n4")
 	elect := func(r *Raft) bool {
 		for i := 0; i < 20 && r.Role() != Leader; i++ {
-			r.Campaign(c.now)
-			c.send(r.ID(), c.servers[r.ID()].Tick(c.now)) // hand over its messages
-			c.run(c.now + 100*time.Millisecond)
+			r.campaignSoon = true
+			c.RunUntil(c.Now() + 100*time.Millisecond)
 		}
-		c.logf("%s elected: %v (term %d)", r.ID(), r.Role() == Leader, r.Term())
 		return r.Role() == Leader
 	}
-	do := func(client int, f history.Keyword, v any) {
-		cl := c.clients[client]
-		cl.script = append(cl.script, history.Op{F: f, Value: []any{int64(0), v}})
-		cl.nextAt = c.now
+	// The scripted operations, on key 0, each from its own client and
+	// process; the history is judged by the lin-kv checker.
+	var hist []history.Op
+	do := func(id string, f history.Keyword, v any, timeout time.Duration) {
+		inv := history.Op{Index: len(hist), Type: history.Invoke, Process: history.Process(len(hist)), F: f,
+			Value: []any{int64(0), v}, Time: int64(c.Now())}
+		hist = append(hist, inv)
+		body := message.Body{"type": string(f), "key": 0}
+		if f == linearizable.Write {
+			body["value"] = v
+		}
+		c.Call(id, body, timeout, func(r message.Body, err error) {
+			done := inv
+			switch {
+			case err != nil:
+				done = client.Complete(inv, err, f == linearizable.Read)
+			case f == linearizable.Read:
+				done.Type, done.Value = history.OK, []any{int64(0), r["value"]}
+			default:
+				done.Type = history.OK
+			}
+			done.Index, done.Time = len(hist), int64(c.Now())
+			hist = append(hist, done)
+			c.logf("%s %v: %s", f, v, done.Type)
+		})
 	}
+	// until runs f every 100 µs of virtual time until it returns true.
+	var until func(f func() bool)
+	until = func(f func() bool) {
+		if !f() {
+			c.At(c.Now()+100*time.Microsecond, func() { until(f) })
+		}
+	}
+	judge := func(extra string) (bool, string) {
+		c.RunUntil(c.Now() + 10*time.Second)
+		return verdict(c, linearizable.Check(hist, 10*time.Second), extra)
+	}
+
+	// (a)
 	if !elect(s1) {
-		return judge(c, "(a) S1 was not elected")
+		return judge("(a) S1 was not elected")
 	}
-	do(0, linearizable.Write, int64(0))
-	c.run(c.now + 500*time.Millisecond)
-	c.partition([]string{"n0", "n1"}, []string{"n2", "n3", "n4"})
-	do(0, linearizable.Write, int64(1))
-	c.run(c.now + 50*time.Millisecond)
+	do("n0", linearizable.Write, int64(0), time.Second)
+	c.RunUntil(c.Now() + 500*time.Millisecond)
+	c.cut([]string{"n0", "n1"}, []string{"n2", "n3", "n4"})
+	do("n0", linearizable.Write, int64(1), 10*time.Second) // waits through (a)–(c)
+	c.RunUntil(c.Now() + 50*time.Millisecond)
 	write1 := s1.LastIndex()
 
 	// (b) S5 wins S3 and S4 once they stop hearing from S1, and is cut
 	// off as soon as it leads.
-	c.partition([]string{"n0"}, []string{"n1"}, []string{"n2", "n3", "n4"})
-	c.run(c.now + 400*time.Millisecond)
-	c.after = func(c *cluster) {
+	c.cut([]string{"n0"}, []string{"n1"}, []string{"n2", "n3", "n4"})
+	c.RunUntil(c.Now() + 500*time.Millisecond)
+	cutS5 := false
+	until(func() bool {
 		if s5.Role() == Leader {
-			c.partition([]string{"n0", "n1", "n2", "n3"}, []string{"n4"})
-			c.after = nil
+			c.cut([]string{"n0", "n1", "n2", "n3"}, []string{"n4"})
+			cutS5 = true
 		}
+		return cutS5
+	})
+	if !elect(s5) || !cutS5 {
+		return judge("(b) S5 was not elected")
 	}
-	if !elect(s5) {
-		return judge(c, "(b) S5 was not elected")
-	}
-	if c.after != nil {
-		return judge(c, "(b) S5 was not cut off")
-	}
-	c.run(c.now + 400*time.Millisecond)
+	c.RunUntil(c.Now() + 500*time.Millisecond)
 
 	// (c) S1 leads again; it is cut off once S3 or S4 holds index 3.
-	c.after = func(c *cluster) {
-		if s1.Role() != Leader {
-			return
-		}
-		for _, p := range []string{"n2", "n3"} {
-			if s1.progress[p].match >= write1 {
-				c.partition([]string{"n0"}, []string{"n1", "n2", "n3", "n4"})
-				c.logf("S1 cut off, commit index %d, index %d on %s", s1.CommitIndex(), write1, p)
-				c.after = nil
-				return
+	cutS1 := false
+	until(func() bool {
+		if s1.Role() == Leader {
+			for _, p := range []string{"n2", "n3"} {
+				if s1.progress[p].match >= write1 {
+					c.cut([]string{"n0"}, []string{"n1", "n2", "n3", "n4"})
+					c.logf("S1 cut off: commit index %d, index %d on %s", s1.CommitIndex(), write1, p)
+					cutS1 = true
+				}
 			}
 		}
-	}
+		return cutS1
+	})
 	if !elect(s1) {
-		return judge(c, "(c) S1 was not elected again")
+		return judge("(c) S1 was not elected again")
 	}
-	c.run(c.now + 400*time.Millisecond)
-	if c.after != nil {
-		return judge(c, "(c) S1 never replicated index 3")
+	c.RunUntil(c.Now() + 500*time.Millisecond)
+	if !cutS1 {
+		return judge("(c) S1 never replicated index 3")
 	}
 
-	// (d) S5 is elected by S3 and S4 and overwrites index 3.
+	// (d) S5 is elected by S3 and S4 and overwrites index 3; a client
+	// reads.
 	if !elect(s5) {
-		return judge(c, "(d) S5 was not elected again")
+		return judge("(d) S5 was not elected again")
 	}
-	c.run(c.now + 300*time.Millisecond)
-	do(4, linearizable.Read, nil)
-	c.run(c.now + 500*time.Millisecond)
-	if n := c.oks(0, c.now, linearizable.Read); n != 1 {
-		return judge(c, fmt.Sprintf("(d) the read did not succeed (%d ok reads)", n))
+	c.RunUntil(c.Now() + 300*time.Millisecond)
+	do("n4", linearizable.Read, nil, time.Second)
+	c.RunUntil(c.Now() + time.Second)
+	if got := hist[len(hist)-1]; got.F != linearizable.Read || got.Type != history.OK {
+		return judge(fmt.Sprintf("(d) the read did not succeed: %v", got))
 	}
-	return judge(c, "")
+	return judge("")
 }

@@ -2,10 +2,10 @@
 // lin-kv protocol (challenge 7 here): read, write and cas on any JSON key.
 // See README.md for the design.
 //
-// The core is Server, a plain struct with no I/O: it takes a client
+// The store is Server, a plain struct with no I/O: it takes a client
 // request, a message from a peer or the passing of time and returns the
 // messages to send. Raft (raft.go) is the consensus state machine under
-// it. main.go wires them to the node.
+// it; Node (node.go) is the node.Core that parses messages for it.
 package main
 
 import (
@@ -15,6 +15,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/glomers/glomers/node"
 )
 
 // Config tunes a Server.
@@ -35,13 +37,6 @@ type Config struct {
 // DefaultConfig is what the binary uses.
 var DefaultConfig = Config{Raft: DefaultRaftConfig, NoLeaderWait: 800 * time.Millisecond, MaxHops: 2, RelayAfter: 300 * time.Millisecond}
 
-// The lin-kv error codes used here.
-const (
-	CodeTemporarilyUnavailable = 11
-	CodeKeyDoesNotExist        = 20
-	CodePreconditionFailed     = 22
-)
-
 // MsgForward carries a client request from a node to its leader;
 // MsgRelay carries a message between two nodes through a third.
 const (
@@ -53,7 +48,7 @@ const (
 // the log. Client and MsgID say whom to answer.
 type Command struct {
 	Client string          `json:"client"`
-	MsgID  int             `json:"msg_id"`
+	MsgID  int64           `json:"msg_id"`
 	Op     string          `json:"op"` // read, write or cas
 	Key    json.RawMessage `json:"key"`
 	Value  json.RawMessage `json:"value,omitempty"`
@@ -65,7 +60,7 @@ type Command struct {
 func ParseRequest(src string, raw json.RawMessage) (Command, error) {
 	var body struct {
 		Type  string          `json:"type"`
-		MsgID int             `json:"msg_id"`
+		MsgID int64           `json:"msg_id"`
 		Key   json.RawMessage `json:"key"`
 		Value json.RawMessage `json:"value"`
 		From  json.RawMessage `json:"from"`
@@ -110,13 +105,6 @@ type Relay struct {
 	Fwd  *Forward `json:"fwd,omitempty"`
 }
 
-// Out is a message to send: a Raft message, a forwarded request, or the
-// answer to a client.
-type Out struct {
-	Dest string
-	Body any
-}
-
 // Server is one node of the store: a Raft node and the key-value state it
 // applies. The leader answers every client itself, whichever node the
 // client asked: a node that is not the leader forwards the request, and
@@ -126,10 +114,10 @@ type Server struct {
 	cfg   Config
 	raft  *Raft
 	data  map[string]json.RawMessage // by canonical key
-	last  map[string]int             // per client, the msg_id of its last command applied
+	last  map[string]int64           // per client, the msg_id of its last command applied
 	held  []held                     // requests waiting for a leader
 	links map[string]*link           // per peer
-	out   []Out
+	out   []node.Out
 }
 
 // link is what a node knows of its connection with one peer.
@@ -149,7 +137,7 @@ type held struct {
 // NewServer returns node id of the cluster nodes at time now.
 func NewServer(id string, nodes []string, cfg Config, rng *rand.Rand, now time.Duration) *Server {
 	s := &Server{cfg: cfg, raft: NewRaft(id, nodes, cfg.Raft, rng, now), data: map[string]json.RawMessage{},
-		last: map[string]int{}, links: map[string]*link{}}
+		last: map[string]int64{}, links: map[string]*link{}}
 	for _, p := range s.raft.peers {
 		// Assume every link works until a peer says otherwise.
 		s.links[p] = &link{heard: now, reported: now, hearsUs: true}
@@ -161,20 +149,20 @@ func NewServer(id string, nodes []string, cfg Config, rng *rand.Rand, now time.D
 func (s *Server) Raft() *Raft { return s.raft }
 
 // Request handles a request from a client.
-func (s *Server) Request(now time.Duration, cmd Command) []Out {
+func (s *Server) Request(now time.Duration, cmd Command) []node.Out {
 	s.handle(now, cmd, 0)
 	return s.flush(now)
 }
 
 // Forwarded handles a request that node from forwarded.
-func (s *Server) Forwarded(now time.Duration, from string, f Forward) []Out {
+func (s *Server) Forwarded(now time.Duration, from string, f Forward) []node.Out {
 	s.heardFrom(now, from)
 	s.forwarded(now, from, f)
 	return s.flush(now)
 }
 
 // Step handles a Raft message from a peer.
-func (s *Server) Step(now time.Duration, m Msg) []Out {
+func (s *Server) Step(now time.Duration, m Msg) []node.Out {
 	s.heardFrom(now, m.From)
 	s.step(now, m)
 	return s.flush(now)
@@ -182,11 +170,15 @@ func (s *Server) Step(now time.Duration, m Msg) []Out {
 
 // Relayed handles a relay that node via passed on: it is for us, or we
 // pass it on to its destination.
-func (s *Server) Relayed(now time.Duration, via string, r Relay) []Out {
+func (s *Server) Relayed(now time.Duration, via string, r Relay) []node.Out {
 	s.heardFrom(now, via)
 	switch {
 	case r.To != s.raft.ID():
-		s.out = append(s.out, Out{Dest: r.To, Body: r})
+		// Pass it on, unless its destination has not been heard of for
+		// a while (cut off: the copy would be lost).
+		if l := s.links[r.To]; l != nil && s.fresh(now, l) {
+			s.out = append(s.out, node.Out{Dest: r.To, Body: r})
+		}
 	case r.Msg != nil:
 		m := *r.Msg
 		m.From, m.To = r.From, r.To
@@ -220,6 +212,13 @@ func (s *Server) report(now time.Duration, peer string, hears []string) {
 	}
 }
 
+// fresh reports whether a peer's word reached us, directly or relayed,
+// within three RelayAfter: a peer longer silent is cut off from us both
+// ways, and neither relays to it nor through it can help.
+func (s *Server) fresh(now time.Duration, l *link) bool {
+	return now-l.reported < 3*s.cfg.RelayAfter
+}
+
 // hears lists the peers whose messages came straight to us of late.
 func (s *Server) hears(now time.Duration) []string {
 	var out []string
@@ -247,20 +246,20 @@ func (s *Server) send(now time.Duration, to string, m *Msg, f *Forward) {
 		f.Hears = hears
 		body = *f
 	}
-	s.out = append(s.out, Out{Dest: to, Body: body})
+	s.out = append(s.out, node.Out{Dest: to, Body: body})
 	l := s.links[to]
 	if s.cfg.RelayAfter <= 0 || l == nil || (l.hearsUs && now-l.reported < s.cfg.RelayAfter) {
 		return
 	}
 	for _, via := range s.raft.peers {
-		if via != to {
-			s.out = append(s.out, Out{Dest: via, Body: Relay{Type: MsgRelay, From: s.raft.ID(), To: to, Msg: m, Fwd: f}})
+		if via != to && s.fresh(now, s.links[via]) {
+			s.out = append(s.out, node.Out{Dest: via, Body: Relay{Type: MsgRelay, From: s.raft.ID(), To: to, Msg: m, Fwd: f}})
 		}
 	}
 }
 
 // Tick lets time pass.
-func (s *Server) Tick(now time.Duration) []Out {
+func (s *Server) Tick(now time.Duration) []node.Out {
 	s.raft.Tick(now)
 	return s.flush(now)
 }
@@ -283,7 +282,7 @@ func (s *Server) handle(now time.Duration, cmd Command, hops int) {
 		}
 		data, err := json.Marshal(cmd)
 		if err != nil {
-			s.reply(cmd, errorBody(13, fmt.Sprintf("encode the command: %v", err)))
+			s.reply(cmd, errorBody(node.CodeCrash, fmt.Sprintf("encode the command: %v", err)))
 			return
 		}
 		s.raft.Propose(now, data)
@@ -291,7 +290,7 @@ func (s *Server) handle(now time.Duration, cmd Command, hops int) {
 	case leader == "":
 		s.held = append(s.held, held{cmd: cmd, hops: hops, since: now})
 	case hops >= s.cfg.MaxHops:
-		s.reply(cmd, errorBody(CodeTemporarilyUnavailable, fmt.Sprintf("%s forwarded this request %d times without reaching the leader; try again", s.raft.ID(), hops)))
+		s.reply(cmd, errorBody(node.CodeTemporarilyUnavailable, fmt.Sprintf("%s forwarded this request %d times without reaching the leader; try again", s.raft.ID(), hops)))
 	default:
 		s.send(now, leader, nil, &Forward{Type: MsgForward, Hops: hops + 1, Cmd: cmd})
 	}
@@ -300,7 +299,7 @@ func (s *Server) handle(now time.Duration, cmd Command, hops int) {
 // flush applies what Raft committed, sends held requests on once a
 // leader is known (or answers them when they waited too long), and
 // returns everything to send.
-func (s *Server) flush(now time.Duration) []Out {
+func (s *Server) flush(now time.Duration) []node.Out {
 	for {
 		msgs, done := s.raft.Ready()
 		for _, m := range msgs {
@@ -339,7 +338,7 @@ func (s *Server) flush(now time.Duration) []Out {
 	for len(s.held) > 0 && now-s.held[0].since >= s.cfg.NoLeaderWait {
 		h := s.held[0]
 		s.held = s.held[1:]
-		s.reply(h.cmd, errorBody(CodeTemporarilyUnavailable, fmt.Sprintf("%s knows no leader (it may be cut off from a majority); try again", s.raft.ID())))
+		s.reply(h.cmd, errorBody(node.CodeTemporarilyUnavailable, fmt.Sprintf("%s knows no leader (it may be cut off from a majority); try again", s.raft.ID())))
 	}
 	out := s.out
 	s.out = nil
@@ -354,7 +353,7 @@ func (s *Server) apply(cmd Command) map[string]any {
 	switch cmd.Op {
 	case "read":
 		if !ok {
-			return errorBody(CodeKeyDoesNotExist, fmt.Sprintf("key %s does not exist", key))
+			return errorBody(node.CodeKeyDoesNotExist, fmt.Sprintf("key %s does not exist", key))
 		}
 		return map[string]any{"type": "read_ok", "value": cur}
 	case "write":
@@ -362,20 +361,20 @@ func (s *Server) apply(cmd Command) map[string]any {
 		return map[string]any{"type": "write_ok"}
 	case "cas":
 		if !ok {
-			return errorBody(CodeKeyDoesNotExist, fmt.Sprintf("key %s does not exist", key))
+			return errorBody(node.CodeKeyDoesNotExist, fmt.Sprintf("key %s does not exist", key))
 		}
 		if canonical(cur) != canonical(cmd.From) {
-			return errorBody(CodePreconditionFailed, fmt.Sprintf("key %s holds %s, not %s", key, cur, canonical(cmd.From)))
+			return errorBody(node.CodePreconditionFailed, fmt.Sprintf("key %s holds %s, not %s", key, cur, canonical(cmd.From)))
 		}
 		s.data[key] = json.RawMessage(canonical(cmd.To))
 		return map[string]any{"type": "cas_ok"}
 	}
-	return errorBody(10, fmt.Sprintf("unknown operation %q", cmd.Op))
+	return errorBody(node.CodeNotSupported, fmt.Sprintf("unknown operation %q", cmd.Op))
 }
 
 func (s *Server) reply(cmd Command, body map[string]any) {
 	body["in_reply_to"] = cmd.MsgID
-	s.out = append(s.out, Out{Dest: cmd.Client, Body: body})
+	s.out = append(s.out, node.Out{Dest: cmd.Client, Body: body})
 }
 
 func errorBody(code int, text string) map[string]any {

@@ -147,8 +147,10 @@ type Raft struct {
 
 	// bugs breaks rules on purpose, to prove the tests catch it.
 	bugs bugs
-	// manual: elections start only through Campaign (scripted tests).
-	manual bool
+	// manual: elections start only when a scripted test sets
+	// campaignSoon; the node then ticks every 5 ms to notice.
+	manual, campaignSoon bool
+	lastNow              time.Duration
 }
 
 // bugs are deliberately broken rules for tests.
@@ -167,6 +169,7 @@ type progress struct {
 	next, match int
 	sentAt      time.Duration // when we last sent it anything
 	ackStamp    int64         // the newest of our stamps it echoed
+	ackAt       time.Duration // when it last answered
 	probe       bool          // it refused: send at once
 }
 
@@ -277,7 +280,7 @@ func (r *Raft) becomeLeader(now time.Duration) {
 	r.progress = map[string]*progress{}
 	for _, p := range r.peers {
 		// sentAt in the past: the first append goes out at once.
-		r.progress[p] = &progress{next: r.LastIndex() + 1, sentAt: now - r.cfg.Heartbeat}
+		r.progress[p] = &progress{next: r.LastIndex() + 1, sentAt: now - r.cfg.Heartbeat, ackAt: now}
 	}
 	// An entry of the new term: once it commits, so has everything
 	// before it (a leader commits only entries of its own term).
@@ -324,6 +327,7 @@ func (r *Raft) inLease(now time.Duration) bool {
 
 // Step handles a message from a peer.
 func (r *Raft) Step(now time.Duration, m Msg) {
+	r.lastNow = now
 	vote := m.Type == MsgPreVote || m.Type == MsgVote
 	switch {
 	case m.Term > r.term:
@@ -437,6 +441,7 @@ func (r *Raft) handleAppendOK(now time.Duration, m Msg) {
 		return
 	}
 	p.ackStamp = max(p.ackStamp, m.Stamp)
+	p.ackAt = now
 	if m.Success {
 		if m.Match > p.match {
 			p.match = m.Match
@@ -501,6 +506,11 @@ func (r *Raft) sendAppend(now time.Duration, to string, p *progress) {
 // Tick lets time pass: elections start, batches and heartbeats go out, a
 // leader that lost touch with a majority steps down.
 func (r *Raft) Tick(now time.Duration) {
+	r.lastNow = now
+	if r.campaignSoon {
+		r.campaignSoon = false
+		r.Campaign(now)
+	}
 	if r.role != Leader {
 		if now >= r.electionAt && !r.manual && !(r.bugs.followForever && r.leader != "") {
 			r.preVote(now)
@@ -514,6 +524,13 @@ func (r *Raft) Tick(now time.Duration) {
 	flush := r.dirty && now >= r.dirtyAt+r.cfg.Batch
 	for _, id := range r.peers {
 		p := r.progress[id]
+		if r.silent(now, p) {
+			// Probably cut off: a probe now and then, nothing more.
+			if now-p.sentAt >= 2*r.cfg.Heartbeat {
+				r.sendAppend(now, id, p)
+			}
+			continue
+		}
 		switch {
 		case flush && p.next <= r.LastIndex(), p.probe, now-p.sentAt >= r.cfg.Heartbeat:
 			r.sendAppend(now, id, p)
@@ -522,6 +539,11 @@ func (r *Raft) Tick(now time.Duration) {
 	if flush {
 		r.dirty = false
 	}
+}
+
+// silent reports whether a peer has not answered for ElectionMin.
+func (r *Raft) silent(now time.Duration, p *progress) bool {
+	return now-p.ackAt >= r.cfg.ElectionMin
 }
 
 // quorumStamp returns the newest time a majority (this leader included)
@@ -545,7 +567,7 @@ func (r *Raft) nthLargest(vs []int64) int64 {
 // Next returns when Tick next has something to do.
 func (r *Raft) Next() time.Duration {
 	if r.role != Leader && r.manual {
-		return math.MaxInt64
+		return r.lastNow + 5*time.Millisecond
 	}
 	if r.role != Leader {
 		return r.electionAt
@@ -556,9 +578,13 @@ func (r *Raft) Next() time.Duration {
 		next = min(next, r.dirtyAt+r.cfg.Batch)
 	}
 	for _, p := range r.progress {
-		next = min(next, p.sentAt+r.cfg.Heartbeat)
-		if p.probe {
+		switch {
+		case p.probe:
 			next = 0
+		case r.silent(r.lastNow, p):
+			next = min(next, max(p.sentAt+2*r.cfg.Heartbeat, p.ackAt+r.cfg.ElectionMin))
+		default:
+			next = min(next, p.sentAt+r.cfg.Heartbeat)
 		}
 	}
 	return next
