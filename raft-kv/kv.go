@@ -125,6 +125,7 @@ type link struct {
 	heard    time.Duration // when a message from it last came straight to us
 	reported time.Duration // when it last told us whom it hears
 	hearsUs  bool          // whether it then heard us
+	directAt time.Duration // when we last sent it a message directly
 }
 
 // held is a request that arrived while no leader was known.
@@ -174,11 +175,7 @@ func (s *Server) Relayed(now time.Duration, via string, r Relay) []node.Out {
 	s.heardFrom(now, via)
 	switch {
 	case r.To != s.raft.ID():
-		// Pass it on, unless its destination has not been heard of for
-		// a while (cut off: the copy would be lost).
-		if l := s.links[r.To]; l != nil && s.fresh(now, l) {
-			s.out = append(s.out, node.Out{Dest: r.To, Body: r})
-		}
+		s.out = append(s.out, node.Out{Dest: r.To, Body: r})
 	case r.Msg != nil:
 		m := *r.Msg
 		m.From, m.To = r.From, r.To
@@ -212,13 +209,6 @@ func (s *Server) report(now time.Duration, peer string, hears []string) {
 	}
 }
 
-// fresh reports whether a peer's word reached us, directly or relayed,
-// within three RelayAfter: a peer longer silent is cut off from us both
-// ways, and neither relays to it nor through it can help.
-func (s *Server) fresh(now time.Duration, l *link) bool {
-	return now-l.reported < 3*s.cfg.RelayAfter
-}
-
 // hears lists the peers whose messages came straight to us of late.
 func (s *Server) hears(now time.Duration) []string {
 	var out []string
@@ -234,6 +224,9 @@ func (s *Server) hears(now time.Duration) []string {
 // the peer has not said of late that it hears us, through every other
 // node as well: under a partition where no two nodes hear each other both
 // ways (majorities-ring), each pair still talks through the third.
+// A node that hears nobody does not relay: it is most likely cut off from
+// everyone. (Finer filters, such as relaying only through peers known to
+// hear us, deadlock in the ring: that knowledge itself travels by relay.)
 // Copies may arrive twice; Raft does not mind, and a command is applied
 // once (see apply).
 func (s *Server) send(now time.Duration, to string, m *Msg, f *Forward) {
@@ -246,13 +239,24 @@ func (s *Server) send(now time.Duration, to string, m *Msg, f *Forward) {
 		f.Hears = hears
 		body = *f
 	}
-	s.out = append(s.out, node.Out{Dest: to, Body: body})
 	l := s.links[to]
 	if s.cfg.RelayAfter <= 0 || l == nil || (l.hearsUs && now-l.reported < s.cfg.RelayAfter) {
+		s.out = append(s.out, node.Out{Dest: to, Body: body})
 		return
 	}
+	if len(hears) == 0 {
+		s.out = append(s.out, node.Out{Dest: to, Body: body})
+		return // we hear nobody: most likely cut off from everyone
+	}
+	// When the peer said of late that it does not hear us, the direct copy
+	// would be lost: send one only now and then, so that the peer notices
+	// when the link comes back.
+	if l.hearsUs || now-l.reported >= s.cfg.RelayAfter || now-l.directAt >= s.cfg.RelayAfter/2 {
+		s.out = append(s.out, node.Out{Dest: to, Body: body})
+		l.directAt = now
+	}
 	for _, via := range s.raft.peers {
-		if via != to && s.fresh(now, s.links[via]) {
+		if via != to {
 			s.out = append(s.out, node.Out{Dest: via, Body: Relay{Type: MsgRelay, From: s.raft.ID(), To: to, Msg: m, Fwd: f}})
 		}
 	}

@@ -30,7 +30,7 @@ type RaftConfig struct {
 // DefaultRaftConfig is what the binary uses.
 var DefaultRaftConfig = RaftConfig{
 	Heartbeat:   150 * time.Millisecond,
-	Batch:       20 * time.Millisecond,
+	Batch:       40 * time.Millisecond,
 	ElectionMin: 450 * time.Millisecond,
 	ElectionMax: 900 * time.Millisecond,
 	LeaseMargin: 50 * time.Millisecond,
