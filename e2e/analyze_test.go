@@ -28,7 +28,7 @@ func TestAnalyzeStoredRun(t *testing.T) {
 	}
 }
 
-func TestAnalyzeHistoryFile(t *testing.T) {
+func TestAnalyzeHistoryFileConformance(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		file, workload string

@@ -147,8 +147,8 @@ func TestBrokenNodes(t *testing.T) {
 			name: "node printing non-JSON",
 			args: []string{"-w", "echo", "--bin", bin("echo-junk"), "--node-count", "1", "--time-limit", "2"},
 			code: 1,
-			wants: []string{"node n0 printed a malformed message on stdout: not well-formed JSON",
-				"line: echoing Please echo", ":stats {:valid? false", "Analysis invalid!"},
+			wants: []string{"Node n0 printed a line on stdout that is not a message: not well-formed JSON",
+				"    echoing Please echo", "!! UNDER MAELSTROM, NODE n0 WOULD HAVE GONE SILENT AT", ":stats {:valid? false", "Analysis invalid!"},
 		},
 		{
 			name:  "unique-ids that repeats ids across nodes",
@@ -201,6 +201,16 @@ func TestBrokenNodes(t *testing.T) {
 			code:   255,
 			wants:  []string{"crashed with exit status 3", "simulated failure: out of echoes", "Test crashed!"},
 			within: 30 * time.Second,
+		},
+		{
+			// Step 1 of Maelstrom's broadcast guide, with no topology
+			// handler: a crash during setup, never a timeout.
+			name: "broadcast node with no topology handler",
+			args: []string{"-w", "broadcast", "--bin", bin("broadcast-no-handler"), "--node-count", "3", "--time-limit", "5", "--", "topology"},
+			code: 255,
+			wants: []string{"crashed with exit status 1 during setup.", "No handler for", `"type":"topology"`, "Test crashed!",
+				"glomers: the test crashed (report above and in ", "crash.txt"},
+			within: 20 * time.Second,
 		},
 		{
 			name:  "node that never answers init",
