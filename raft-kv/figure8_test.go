@@ -117,6 +117,7 @@ func figure8(seed uint64, b bugs) (bool, string) {
 					c.cut([]string{"n0"}, []string{"n1", "n2", "n3", "n4"})
 					c.logf("S1 cut off: commit index %d, index %d on %s", s1.CommitIndex(), write1, p)
 					cutS1 = true
+					break
 				}
 			}
 		}

@@ -120,6 +120,14 @@ func (c *cluster) heal() {
 	c.logf("heal")
 }
 
+// cutOff isolates id for d, then heals and runs for rest.
+func (c *cluster) cutOff(id string, d, rest time.Duration) {
+	c.isolate(id)
+	c.RunUntil(c.Now() + d)
+	c.heal()
+	c.RunUntil(c.Now() + rest)
+}
+
 func others(ids []string, not ...string) []string {
 	var out []string
 	for _, id := range ids {
@@ -260,11 +268,10 @@ func partitionedOldLeader(seed uint64, b bugs) (bool, string) {
 	c.RunUntil(c.Now() + 2*time.Second)
 	for i := 0; i < 4; i++ {
 		if old := c.leader(); old != "" {
-			c.isolate(old)
+			c.cutOff(old, 3*time.Second, time.Second)
+		} else {
+			c.RunUntil(c.Now() + time.Second)
 		}
-		c.RunUntil(c.Now() + 3*time.Second)
-		c.heal()
-		c.RunUntil(c.Now() + time.Second)
 	}
 	return c.judge("")
 }
@@ -283,15 +290,9 @@ func logDivergence(seed uint64, b bugs) (bool, string) {
 			c.RunUntil(c.Now() + time.Second)
 			continue
 		}
-		c.isolate(old)
-		c.RunUntil(c.Now() + 2*time.Second)
-		c.heal()
-		c.RunUntil(c.Now() + time.Second)
+		c.cutOff(old, 2*time.Second, time.Second)
 		if now := c.leader(); now != "" && now != old {
-			c.isolate(now)
-			c.RunUntil(c.Now() + 2*time.Second)
-			c.heal()
-			c.RunUntil(c.Now() + time.Second)
+			c.cutOff(now, 2*time.Second, time.Second)
 		}
 	}
 	return c.judge("")
