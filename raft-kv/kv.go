@@ -118,6 +118,10 @@ type Server struct {
 	held  []held                     // requests waiting for a leader
 	links map[string]*link           // per peer
 	out   []node.Out
+
+	// onChange, if set (tests), is called when the role or term changed.
+	onChange func(now time.Duration, r *Raft)
+	seen     [2]int // the role and term onChange last saw
 }
 
 // link is what a node knows of its connection with one peer.
@@ -304,6 +308,10 @@ func (s *Server) handle(now time.Duration, cmd Command, hops int) {
 // leader is known (or answers them when they waited too long), and
 // returns everything to send.
 func (s *Server) flush(now time.Duration) []node.Out {
+	if st := [2]int{int(s.raft.Role()), s.raft.Term()}; s.onChange != nil && st != s.seen {
+		s.seen = st
+		s.onChange(now, s.raft)
+	}
 	for {
 		msgs, done := s.raft.Ready()
 		for _, m := range msgs {

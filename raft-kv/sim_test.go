@@ -55,33 +55,20 @@ func newCluster(seed uint64, sc simConfig) *cluster {
 	if sc.bugs.noRelay {
 		cfg.RelayAfter = 0
 	}
+	c := &cluster{seed: seed}
 	newCore := func(id string, ids []string) node.Core {
 		n := NewNode(cfg, seed)(id, ids).(*Node)
 		n.s.raft.bugs, n.s.raft.manual = sc.bugs, sc.manual
+		n.s.onChange = func(_ time.Duration, r *Raft) { c.logf("%s is %s in term %d", id, r.Role(), r.Term()) }
 		return n
 	}
-	c := &cluster{seed: seed}
 	c.Cluster = sim.New(sim.Config{
 		Nodes: sc.nodes, New: newCore, Latency: sc.latency, Services: []string{}, Seed: seed,
 		Workload: linkv.Workload(), Options: workload.Options{Concurrency: 4 * sc.nodes},
 	})
 	c.Init()
 	c.RunUntil(time.Millisecond)
-	c.watch(map[string]string{})
 	return c
-}
-
-// watch notes every role change, every 5 ms of virtual time.
-func (c *cluster) watch(seen map[string]string) {
-	for _, id := range c.IDs() {
-		if r := c.raft(id); r != nil {
-			if s := fmt.Sprintf("%s in term %d", r.Role(), r.Term()); s != seen[id] {
-				seen[id] = s
-				c.logf("%s is %s", id, s)
-			}
-		}
-	}
-	c.At(c.Now()+5*time.Millisecond, func() { c.watch(seen) })
 }
 
 func (c *cluster) logf(format string, a ...any) {
