@@ -296,7 +296,7 @@ func (r *Raft) Propose(now time.Duration, data json.RawMessage) (int, bool) {
 		return 0, false
 	}
 	r.log = append(r.log, Entry{Term: r.term, Data: data})
-	if !r.dirty {
+	if !r.dirty && len(r.peers) > 0 {
 		r.dirty, r.dirtyAt = true, now
 	}
 	r.maybeCommit() // a cluster of one commits alone
@@ -572,8 +572,11 @@ func (r *Raft) Next() time.Duration {
 	if r.role != Leader {
 		return r.electionAt
 	}
-	// The step-down check: this leader counts as always fresh.
-	next := max(r.quorumStamp(math.MaxInt64), r.electedAt) + r.cfg.ElectionMax
+	next := time.Duration(math.MaxInt64)
+	if len(r.peers) > 0 {
+		// The step-down check: this leader counts as always fresh.
+		next = max(r.quorumStamp(math.MaxInt64), r.electedAt) + r.cfg.ElectionMax
+	}
 	if r.dirty {
 		next = min(next, r.dirtyAt+r.cfg.Batch)
 	}

@@ -141,6 +141,9 @@ func TestSingleNodeCommitsAlone(t *testing.T) {
 	if !r.LeaseRead(time.Second) {
 		t.Error("a single node should read without a lease")
 	}
+	if next := r.Next(); next <= time.Second {
+		t.Errorf("next deadline %v of an idle single node, want none soon", next)
+	}
 }
 
 func TestVoteRules(t *testing.T) {
