@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/glomers/glomers/internal/conformance"
@@ -21,10 +22,15 @@ func TestAnalyzeStoredRun(t *testing.T) {
 	r.expect(t, 1)
 	dir := filepath.Join(r.store, "echo", "latest")
 	os.Remove(filepath.Join(dir, "results.edn"))
+	os.Remove(filepath.Join(dir, "explanation.md"))
 	a := glomers(t, "analyze", "-t", dir)
-	a.expect(t, 1, "Expected a message with :echo", "Analysis invalid!")
+	a.expect(t, 1, "Expected a message with :echo", "Analysis invalid!",
+		"# Why this echo run is invalid", `but the reply's echo was "not-right"`)
 	if _, err := os.Stat(filepath.Join(dir, "results.edn")); err != nil {
 		t.Errorf("analyze did not rewrite results.edn: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "explanation.md")); err != nil || !strings.Contains(string(b), "process 0 on n0") {
+		t.Errorf("analyze did not rewrite explanation.md naming the process and node: %q, %v", b, err)
 	}
 }
 
@@ -36,6 +42,7 @@ func TestAnalyzeHistoryFileConformance(t *testing.T) {
 		want           string
 	}{
 		{"unique-ids-duplicates.json", "unique-ids", 1, ":duplicated-count 1"},
+		{"unique-ids-duplicates.json", "unique-ids", 1, "was returned by op"},
 		{"unique-ids-empty.json", "unique-ids", 0, "Everything looks good!"},
 	}
 	for _, tt := range tests {

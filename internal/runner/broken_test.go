@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/diagnose"
 	"github.com/glomers/glomers/internal/message"
 	"github.com/glomers/glomers/internal/network"
@@ -321,6 +322,13 @@ func TestDiagnosticsOfBrokenNodes(t *testing.T) {
 			// occurrence.
 			if n := strings.Count(r.console, tt.wants[0]); n != 2 {
 				t.Errorf("%q is on the console %d times, want 2 (when first seen, and in the summary):\n%s", tt.wants[0], n, r.console)
+			}
+			// An invalid run's explanation.md repeats the diagnostics (the
+			// console's explanation does not).
+			if r.out.Results.Valid != checker.Valid {
+				if ex := r.file(t, "explanation.md"); !strings.Contains(ex, tt.wants[0]) {
+					t.Errorf("explanation.md lacks %q:\n%s", tt.wants[0], ex)
+				}
 			}
 		})
 	}

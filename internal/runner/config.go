@@ -38,6 +38,9 @@ type Config struct {
 	LogNetSend bool
 	LogNetRecv bool
 
+	// Challenge is the preset the test runs for ("3e"), or "".
+	Challenge string
+
 	Seed     uint64   // seeds every random choice of the runner
 	StoreDir string   // the store root, normally "store"
 	Argv     []string // the command line, recorded in test.json

@@ -135,6 +135,7 @@ func Run(cfg Config) (*Outcome, error) {
 		if err := t.writeText(CrashFile, report+"\n"); err != nil {
 			t.log.warn("%v", err)
 		}
+		t.explain(out, crash)
 		return out, &CrashError{Err: crash, Report: report}
 	}
 	if derr != nil {
@@ -159,6 +160,7 @@ func Run(cfg Config) (*Outcome, error) {
 	t.log.log(false, "INFO", "glomers", "%s\n\n%s", b, Verdict(out.Results.Valid))
 	t.log.raw("\n%s\n\n%s\n", b, Verdict(out.Results.Valid))
 	t.showDiagnostics(diags, false)
+	t.explain(out, nil)
 	return out, nil
 }
 
