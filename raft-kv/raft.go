@@ -159,7 +159,6 @@ type bugs struct {
 	anyLogVotes   bool // grant votes without the up-to-date log check
 	noTruncate    bool // keep a conflicting suffix instead of cutting it
 	noLease       bool // serve reads at a leader without a lease
-	noStepDown    bool // a leader cut off from a majority keeps leading
 	followForever bool // a follower never times out on a leader it knows
 	noRelay       bool // (Server) never relay through a third node
 }
@@ -517,7 +516,7 @@ func (r *Raft) Tick(now time.Duration) {
 		}
 		return
 	}
-	if !r.bugs.noStepDown && now-r.quorumStamp(now) >= r.cfg.ElectionMax && now-r.electedAt >= r.cfg.ElectionMax {
+	if now-r.quorumStamp(now) >= r.cfg.ElectionMax && now-r.electedAt >= r.cfg.ElectionMax {
 		r.becomeFollower(now, r.term, "")
 		return
 	}
