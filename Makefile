@@ -4,7 +4,7 @@ GO ?= go
 # Every top-level folder with a main.go is a solution binary.
 SOLUTIONS := $(patsubst %/main.go,%,$(wildcard */main.go))
 # The challenge presets, as `glomers run` knows them.
-PRESETS := 1 2 3a 3b 3c 3d 3e 4 5a 5b 5c 6a 6b 6c
+PRESETS := 1 2 3a 3b 3c 3d 3e 4 5a 5b 5c 6a 6b 6c 7a 7b
 # Our presets with kills and pauses beside partitions.
 FAULT_PRESETS := 3e-faults 4-faults 5c-faults 6c-faults
 
@@ -29,9 +29,10 @@ test:
 	@scripts/conformance-missing.sh
 	$(GO) test -count=1 -timeout 40m ./...
 
-## bench: broadcast at the 3d/3e flags, five runs, then the checkers' Go benchmarks
+## bench: broadcast at the 3d/3e flags, five runs; raft-kv at the 7b flags on seeds 1, 2, 3; then the checkers' Go benchmarks
 bench: build
 	bin/glomers bench broadcast --runs 5
+	bin/glomers bench 7b --seeds 1,2,3
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/checker/...
 
 vet:
@@ -43,6 +44,6 @@ fmt:
 clean:
 	rm -rf bin
 
-## 1, 2, 3a ... 6c, 3e-faults ... 6c-faults: run one challenge, e.g. `make 3e`
+## 1, 2, 3a ... 7b, 3e-faults ... 6c-faults: run one challenge, e.g. `make 3e`
 $(PRESETS) $(FAULT_PRESETS): build
 	bin/glomers run $@

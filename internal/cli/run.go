@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -91,9 +90,11 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 	if f.MsgsPerOp >= 0 {
 		r.figures += fmt.Sprintf(", msgs/op %.2f", f.MsgsPerOp)
 	}
-	if p.Faults {
-		median, maximum := preset.Latency(out.History)
-		r.figures += fmt.Sprintf(", ok latency median %s max %s", median.Round(time.Millisecond), maximum.Round(time.Millisecond))
+	if p.Latency {
+		l := preset.OKLatencies(out.History)
+		r.figures += fmt.Sprintf(", median %d ms", l.Median.Milliseconds())
+		fmt.Fprintf(env.Stdout, "latency of :ok operations: median %d ms, p95 %d ms, max %d ms (%d ops)\n",
+			l.Median.Milliseconds(), l.P95.Milliseconds(), l.Max.Milliseconds(), l.Count)
 	}
 	r.met = true
 	var notes []string

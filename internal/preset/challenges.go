@@ -79,4 +79,16 @@ var official = []Preset{
 		Flags:   []string{"-w", "txn-rw-register", "--node-count", "2", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000", "--consistency-models", "read-committed", "--availability", "total", "--nemesis", "partition"},
 		Targets: []Target{Valid, TotalAvailability},
 	},
+	{
+		ID: "7a", Title: "linearizable key-value store on Raft", Binary: "raft-kv",
+		Flags:   []string{"-w", "lin-kv", "--node-count", "3", "--concurrency", "4n", "--rate", "30", "--time-limit", "20"},
+		Targets: []Target{Valid, MsgsPerOp(3.0, true, "ours")},
+		Latency: true,
+	},
+	{
+		ID: "7b", Title: "linearizable key-value store on Raft, partitions", Binary: "raft-kv",
+		Flags:   []string{"-w", "lin-kv", "--node-count", "3", "--concurrency", "4n", "--rate", "30", "--time-limit", "60", "--nemesis", "partition", "--nemesis-interval", "10"},
+		Targets: []Target{Valid, OKFraction(0.55, "ours"), MsgsPerOp(3.0, true, "ours")},
+		Latency: true,
+	},
 }

@@ -3,8 +3,6 @@ package preset
 import (
 	"fmt"
 	"slices"
-	"sort"
-	"time"
 
 	"github.com/glomers/glomers/internal/checker/kafka"
 	"github.com/glomers/glomers/internal/history"
@@ -40,7 +38,7 @@ func withFaults(id string, drop []string, targets ...Target) Preset {
 	return Preset{
 		ID: id + "-faults", Title: p.Title + " under partitions, kills and pauses", Binary: p.Binary,
 		Flags: append(flags, faultFlags...), Targets: append([]Target{Valid, FaultsInjected}, targets...),
-		Faults: true,
+		Faults: true, Latency: true,
 	}
 }
 
@@ -84,20 +82,4 @@ func NoAnomaly(name history.Keyword) Target {
 		}
 		return true, "none"
 	}}
-}
-
-// Latency returns the median and maximum latency of the client ops that
-// completed :ok in h.
-func Latency(h []history.Op) (median, maximum time.Duration) {
-	var ds []time.Duration
-	for _, p := range history.Pairs(h) {
-		if p.Invoke.IsClient() && p.Completion != nil && p.Completion.Type == history.OK {
-			ds = append(ds, time.Duration(p.Completion.Time-p.Invoke.Time))
-		}
-	}
-	if len(ds) == 0 {
-		return 0, 0
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[len(ds)/2], ds[len(ds)-1]
 }

@@ -85,7 +85,7 @@ func TestLatency(t *testing.T) {
 		{Type: history.Invoke, Process: 0, F: "r", Time: 20 * ms}, {Type: history.OK, Process: 0, F: "r", Time: 50 * ms},
 		{Type: history.Invoke, Process: 0, F: "r", Time: 60 * ms}, {Type: history.OK, Process: 0, F: "r", Time: 80 * ms},
 	}
-	if median, maximum := Latency(h); median != 20*time.Millisecond || maximum != 30*time.Millisecond {
-		t.Errorf("latency median %v max %v, want 20ms and 30ms (ok ops only)", median, maximum)
+	if l := OKLatencies(h); l.Median != 20*time.Millisecond || l.Max != 30*time.Millisecond || l.Count != 3 {
+		t.Errorf("latency median %v max %v over %d ops, want 20ms and 30ms over 3 (ok ops only)", l.Median, l.Max, l.Count)
 	}
 }

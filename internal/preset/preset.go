@@ -4,8 +4,10 @@ package preset
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/checker/availability"
@@ -26,6 +28,9 @@ type Preset struct {
 	// Faults marks our fault presets (kills and pauses), which real
 	// Maelstrom cannot run.
 	Faults bool
+	// Latency adds the median latency of :ok operations to the run's key
+	// figures.
+	Latency bool
 }
 
 // Target is one goal a run must meet, judged by Check from its results or
@@ -64,6 +69,28 @@ func KeyFigures(r runner.Results) Figures {
 		f.Ops = s.Count
 	}
 	return f
+}
+
+// Latencies are quantiles of the time from invocation to :ok completion.
+type Latencies struct {
+	Count            int
+	Median, P95, Max time.Duration
+}
+
+// OKLatencies measures the client operations of h that completed :ok.
+func OKLatencies(h []history.Op) Latencies {
+	var ds []time.Duration
+	for _, p := range history.Pairs(h) {
+		if p.Invoke.IsClient() && p.Completion != nil && p.Completion.Type == history.OK {
+			ds = append(ds, time.Duration(p.Completion.Time-p.Invoke.Time))
+		}
+	}
+	if len(ds) == 0 {
+		return Latencies{}
+	}
+	slices.Sort(ds)
+	at := func(q float64) time.Duration { return ds[min(len(ds)-1, int(q*float64(len(ds))))] }
+	return Latencies{Count: len(ds), Median: at(0.5), P95: at(0.95), Max: ds[len(ds)-1]}
 }
 
 // Valid is the target every challenge has: the checkers find no anomaly.
