@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/glomers/glomers/internal/history"
 	"github.com/glomers/glomers/internal/preset"
 	"github.com/glomers/glomers/internal/rundir"
 	"github.com/glomers/glomers/internal/runner"
@@ -99,7 +100,7 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 		r.verdict, r.interrupted = "interrupted", true
 		return r
 	}
-	r = judge(p, out.Results, r.code, env.Stdout)
+	r = judge(p, out.Results, out.History, r.code, env.Stdout)
 	r.figures += fmt.Sprintf(", %.1f ops/s", out.OpsPerSec)
 	if err := (&rundir.Run{Dir: out.Dir}).WriteJSON(rundir.TargetsFile, r.judged); err != nil {
 		fmt.Fprintf(env.Stderr, "glomers: %v\n", err)
@@ -108,9 +109,10 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 }
 
 // judge prints how a finished run of p did against each target and
-// returns its summary row. code is the exit code of its verdict; a missed
-// official target makes it ExitInvalid, a missed goal of ours does not.
-func judge(p preset.Preset, res runner.Results, code int, w io.Writer) row {
+// returns its summary row; h is its history. code is the exit code of its
+// verdict; a missed official target makes it ExitInvalid, a missed goal
+// of ours does not.
+func judge(p preset.Preset, res runner.Results, h []history.Op, code int, w io.Writer) row {
 	r := row{id: p.ID, code: code}
 	r.verdict = res.Valid.String()
 	f := preset.KeyFigures(res)
@@ -118,9 +120,15 @@ func judge(p preset.Preset, res runner.Results, code int, w io.Writer) row {
 	if f.MsgsPerOp >= 0 {
 		r.figures += fmt.Sprintf(", msgs/op %.2f", f.MsgsPerOp)
 	}
+	if p.Latency {
+		l := preset.OKLatencies(h)
+		r.figures += fmt.Sprintf(", median %d ms", l.Median.Milliseconds())
+		fmt.Fprintf(w, "latency of :ok operations: median %d ms, p95 %d ms, max %d ms (%d ops)\n",
+			l.Median.Milliseconds(), l.P95.Milliseconds(), l.Max.Milliseconds(), l.Count)
+	}
 	r.officialMet = true
 	for _, t := range p.Targets {
-		ok, got := t.Check(res)
+		ok, got := t.Judge(res, h)
 		mark := "met"
 		switch {
 		case !ok && t.Official:
@@ -197,6 +205,13 @@ func presetsCmd(args []string, env Env) int {
 		presets = []preset.Preset{p}
 	}
 	for _, p := range presets {
+		if p.Faults && args[0] == "all" {
+			continue // real Maelstrom has no kill or pause
+		}
+		if p.Faults {
+			fmt.Fprintf(env.Stderr, "challenge %s kills and pauses nodes, which real Maelstrom cannot do (its only nemesis is partition); run it with glomers run %s\n", p.ID, p.ID)
+			return ExitUsage
+		}
 		fmt.Fprintf(env.Stdout, "%s %s %s\n", p.ID, p.Binary, join(p.Flags))
 	}
 	return ExitValid

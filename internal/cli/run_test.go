@@ -49,7 +49,7 @@ func TestJudge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			r := judge(p3e, tt.res, tt.code, &out)
+			r := judge(p3e, tt.res, nil, tt.code, &out)
 			if r.code != tt.wantCode {
 				t.Errorf("code %d, want %d\n%s", r.code, tt.wantCode, out.String())
 			}

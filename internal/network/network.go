@@ -46,6 +46,7 @@ type Network struct {
 	queued     map[string]bool // receivers that journal their own receipts
 	inFlight   queue
 	drops      map[string]map[string]bool // receiver -> senders it drops
+	down       map[string]map[string]bool // node that is down -> senders it still hears
 	nextMsgID  int64
 	seq        int64
 	events     int64
@@ -62,6 +63,7 @@ func New(lat Latency, rng *rand.Rand) *Network {
 		registered: map[string]bool{},
 		queued:     map[string]bool{},
 		drops:      map[string]map[string]bool{},
+		down:       map[string]map[string]bool{},
 	}
 }
 
@@ -135,14 +137,18 @@ func (n *Network) NextDeadline() (time.Duration, bool) {
 // Deliver removes every message due by now, in deadline order (ties in
 // send order), and returns those that reach their receiver. A message is
 // dropped when, at its deadline, its receiver holds a grudge against its
-// sender or its receiver has left the network. Delivered messages are
-// journaled as received, except those to RegisterQueued receivers.
+// sender, its receiver is down, or its receiver has left the network.
+// Delivered messages are journaled as received, except those to
+// RegisterQueued receivers, which journal their own receipts.
 func (n *Network) Deliver(now time.Duration) []message.Message {
 	var out []message.Message
 	for len(n.inFlight) > 0 && n.inFlight[0].deadline <= now {
 		p := heap.Pop(&n.inFlight).(pending)
 		m := p.msg
 		if !n.registered[m.Dest] || n.drops[m.Dest][m.Src] {
+			continue
+		}
+		if heard, down := n.down[m.Dest]; down && !heard[m.Src] {
 			continue
 		}
 		if !n.queued[m.Dest] {
@@ -165,6 +171,21 @@ func (n *Network) Partition(grudge map[string][]string) {
 		}
 	}
 }
+
+// Down marks id as down (a killed node): every message due to it is
+// dropped at delivery, like a partition, except those from the senders in
+// except (the client that sends a restarted node its init). id stays a
+// valid destination, so its peers' sends are not refused.
+func (n *Network) Down(id string, except ...string) {
+	heard := map[string]bool{}
+	for _, s := range except {
+		heard[s] = true
+	}
+	n.down[id] = heard
+}
+
+// Up ends Down: id receives messages again.
+func (n *Network) Up(id string) { delete(n.down, id) }
 
 // Heal removes every partition.
 func (n *Network) Heal() { n.drops = map[string]map[string]bool{} }

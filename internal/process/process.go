@@ -36,6 +36,9 @@ type Config struct {
 	// (DefaultMaxQueue if zero). Beyond it, messages to a node that stops
 	// reading are dropped, with a warning, instead of filling memory.
 	MaxQueue int
+	// AppendLog appends to LogPath instead of truncating it: a node the
+	// nemesis restarted keeps its earlier incarnations' logs.
+	AppendLog bool
 }
 
 // DefaultMaxQueue is the default Config.MaxQueue: 64 MiB.
@@ -98,7 +101,11 @@ func Start(cfg Config, hooks Hooks) (*Process, error) {
 	} else if st.IsDir() || st.Mode()&0o111 == 0 {
 		return nil, fmt.Errorf("node %s: %s is not an executable file", cfg.ID, bin)
 	}
-	logf, err := os.Create(cfg.LogPath)
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if cfg.AppendLog {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	logf, err := os.OpenFile(cfg.LogPath, flags, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: create log: %w", cfg.ID, err)
 	}
@@ -222,6 +229,25 @@ func (p *Process) Stop() (wasRunning bool) {
 func (p *Process) Abandon() {
 	p.outPipe.Close()
 	p.errPipe.Close()
+}
+
+// Pause stops the node's whole process group with SIGSTOP: it runs no code
+// until Resume, while messages delivered to it queue in its stdin.
+func (p *Process) Pause() error { return p.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused node's process group with SIGCONT.
+func (p *Process) Resume() error { return p.signal(syscall.SIGCONT) }
+
+func (p *Process) signal(sig syscall.Signal) error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("node %s: cannot send %v: it has exited", p.cfg.ID, sig)
+	default:
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("node %s: send %v: %w", p.cfg.ID, sig, err)
+	}
+	return nil
 }
 
 // Crash describes a node that exited by itself.

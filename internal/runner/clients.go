@@ -207,11 +207,12 @@ func (t *test) mainPhase(rng *rand.Rand) {
 	}
 }
 
-// finalPhase heals the network, waits for recovery, then has each worker
-// thread, keeping its process and client from the main phase, perform its
-// final operations.
+// finalPhase heals the network, resumes paused nodes and restarts killed
+// ones, waits for recovery, then has each worker thread, keeping its
+// process and client from the main phase, perform its final operations.
 func (t *test) finalPhase() {
 	t.heal()
+	t.restore()
 	t.log.info("Waiting for recovery...")
 	if !t.sleepOr(t.cfg.recoveryWait(), t.stop) {
 		return
