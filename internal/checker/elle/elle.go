@@ -21,13 +21,14 @@ import (
 	"time"
 
 	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/checker/cycle"
 	"github.com/glomers/glomers/internal/checker/elle/consistency"
 	"github.com/glomers/glomers/internal/history"
 )
 
 // DefaultCycleSearchTimeout is how long the cycle search may spend on one
 // strongly connected component of the dependency graph (Elle's default).
-const DefaultCycleSearchTimeout = time.Second
+const DefaultCycleSearchTimeout = cycle.DefaultTimeout
 
 // Options configure Check. The zero value is Elle's default:
 // strict-serializable, with only the initial-state version inference.
@@ -112,35 +113,31 @@ func check(h []history.Op, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	g.union(wwrwGraph(vgs, reads, writes))
-	s := &searcher{txns: txns, vgs: vgs, timeout: opts.CycleSearchTimeout}
-	if s.timeout <= 0 {
-		s.timeout = DefaultCycleSearchTimeout
-	}
+	g.Union(wwrwGraph(vgs, reads, writes))
+	th := txnHistory(txns)
+	s := &cycle.Searcher{H: th, Data: explainer{txns, vgs}.explain, Timeout: opts.CycleSearchTimeout}
 	switch {
-	case anyWithSuffix(reportable, "-realtime"):
-		s.extra = relRealtime
-		g.union(realtimeGraph(txns))
-	case anyWithSuffix(reportable, "-process"):
-		s.extra = relProcess
-		g.union(processGraph(txns))
+	case cycle.AnyWithSuffix(reportable, "-realtime"):
+		s.Extra = cycle.Realtime
+		g.Union(th.RealtimeGraph())
+	case cycle.AnyWithSuffix(reportable, "-process"):
+		s.Extra = cycle.Process
+		g.Union(th.ProcessGraph())
 	}
 
 	anomalies := Anomalies{}
 	if len(cyclic) > 0 {
 		anomalies["cyclic-versions"] = cyclic
 	}
-	if g.size() == 0 {
+	if g.Size() == 0 {
 		anomalies["empty-transaction-graph"] = true
 	}
-	for _, scc := range g.sccs(false) {
-		cases, err := s.searchSCC(g.selectVertices(scc))
-		if err != nil {
-			return Result{}, err
-		}
-		for _, c := range cases {
-			addCase(anomalies, c.typ, c.c)
-		}
+	cases, err := s.Search(g)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, c := range cases {
+		addCase(anomalies, c.Type, c.Case)
 	}
 	if cs := internalCases(txns); len(cs) > 0 {
 		anomalies["internal"] = cs
@@ -155,17 +152,6 @@ func check(h []history.Op, opts Options) (Result, error) {
 		anomalies["lost-update"] = cs
 	}
 	return resultMap(anomalies, prohibited, reportable), nil
-}
-
-// anyWithSuffix reports whether some cycle anomaly type in set ends with
-// suffix.
-func anyWithSuffix(set map[string]bool, suffix string) bool {
-	for _, s := range cycleSpecs {
-		if set[string(s.name)] && strings.HasSuffix(string(s.name), suffix) {
-			return true
-		}
-	}
-	return false
 }
 
 // addCase appends c to the slice of its type in a.
@@ -215,16 +201,14 @@ func resultMap(anomalies Anomalies, prohibited, reportable map[string]bool) Resu
 // removeRedundantCycleExists drops the cycle-exists cases of models that
 // the other anomalies already rule out.
 func removeRedundantCycleExists(a Anomalies) {
-	var others []string
+	types := map[history.Keyword]bool{}
 	for t := range a {
-		if !strings.HasSuffix(string(t), "-cycle-exists") {
-			others = append(others, string(t))
-		}
+		types[t] = true
 	}
-	impossible := consistency.RuledOut(others)
-	for _, e := range existsSpecs {
-		if impossible[e.model] {
-			delete(a, e.typ())
+	cycle.RemoveRedundantExists(types)
+	for t := range a {
+		if !types[t] {
+			delete(a, t)
 		}
 	}
 }
