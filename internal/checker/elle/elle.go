@@ -1,17 +1,21 @@
-// Package elle checks transactional read-write register histories for
-// consistency anomalies, as Elle 0.2.2's rw-register checker does (the
-// checker behind Maelstrom's txn-rw-register workload).
+// Package elle checks transactional histories for consistency anomalies,
+// as Elle 0.2.2 does: its rw-register checker (Check, CheckMaelstrom: the
+// checker behind Maelstrom's txn-rw-register workload) and its list-append
+// checker (CheckListAppend: txn-list-append).
 //
-// It infers partial version orders for each key (nil comes first; a
-// transaction's read of a key precedes its write of that key), derives
-// write-read, write-write and read-write dependencies between committed
-// transactions (plus realtime or process order when the chosen models make
-// such anomalies reportable), and searches the dependency graph for cycles
-// (G0, G1c, G-single, G-nonadjacent, G2 and their -process and -realtime
-// variants). It also reports aborted reads (G1a), intermediate reads (G1b),
-// internal inconsistencies, lost updates and cyclic version orders. The
-// consistency models given say which of those anomalies invalidate the
-// history; see package consistency.
+// rw-register infers partial version orders for each key (nil comes first;
+// a transaction's read of a key precedes its write of that key);
+// list-append recovers each key's whole version order from the longest
+// read. Both derive write-read, write-write and read-write dependencies
+// between committed transactions (plus realtime or process order when the
+// chosen models make such anomalies reportable) and search the dependency
+// graph for cycles with the shared engine of package cycle (G0, G1c,
+// G-single, G-nonadjacent, G2 and their -process and -realtime variants).
+// They also report aborted reads (G1a), intermediate reads (G1b), internal
+// inconsistencies and lost updates; rw-register cyclic version orders,
+// list-append incompatible orders, duplicate elements, dirty updates and
+// future reads. The consistency models given say which of those anomalies
+// invalidate the history; see package consistency.
 package elle
 
 import (
@@ -75,6 +79,32 @@ func (o Options) prohibited() map[string]bool {
 	return p
 }
 
+// validModels rejects unknown consistency model names, as Elle does.
+func (o Options) validModels() error {
+	for _, m := range o.models() {
+		if !consistency.Known(m) {
+			return fmt.Errorf("unknown consistency model %q; known models are: %s",
+				m, strings.Join(KnownModels(), ", "))
+		}
+	}
+	return nil
+}
+
+// prohibitedReportable returns the anomaly types that make a history
+// invalid, and those reported: the prohibited ones plus the types that
+// make a result unknown.
+func (o Options) prohibitedReportable() (prohibited, reportable map[string]bool) {
+	prohibited = o.prohibited()
+	reportable = map[string]bool{}
+	for a := range prohibited {
+		reportable[a] = true
+	}
+	for _, a := range unknownTypes {
+		reportable[a] = true
+	}
+	return prohibited, reportable
+}
+
 // Check runs Elle's rw-register checker on h. Only client ops are
 // considered. A history Elle would reject with an exception (an unknown
 // model, a malformed micro-op, one value written by two ok transactions)
@@ -88,24 +118,14 @@ func Check(h []history.Op, opts Options) Result {
 }
 
 func check(h []history.Op, opts Options) (Result, error) {
-	for _, m := range opts.models() {
-		if !consistency.Known(m) {
-			return Result{}, fmt.Errorf("unknown consistency model %q; known models are: %s",
-				m, strings.Join(KnownModels(), ", "))
-		}
+	if err := opts.validModels(); err != nil {
+		return Result{}, err
 	}
 	txns, err := parseHistory(h)
 	if err != nil {
 		return Result{}, err
 	}
-	prohibited := opts.prohibited()
-	reportable := map[string]bool{}
-	for a := range prohibited {
-		reportable[a] = true
-	}
-	for _, a := range unknownTypes {
-		reportable[a] = true
-	}
+	prohibited, reportable := opts.prohibitedReportable()
 
 	vgs, cyclic := inferVersions(opts, txns)
 	reads, writes := extIndex(txns, false), extIndex(txns, true)
