@@ -123,6 +123,7 @@ func IsTxn(v any) bool {
 // are 1, 2, 3…; a key that would exceed MaxWritesPerKey is retired and its
 // slot given a fresh key, one above the highest active key.
 type Generator struct {
+	write     history.Keyword // Write, or Append for list-append
 	rand      *rand.Rand
 	maxLen    int
 	maxWrites int64
@@ -134,6 +135,7 @@ type Generator struct {
 // zero options.
 func NewGenerator(o workload.Options) *Generator {
 	g := &Generator{
+		write:     Write,
 		rand:      o.Rand,
 		maxLen:    orDefault(o.MaxTxnLength, DefaultMaxTxnLength),
 		maxWrites: int64(orDefault(o.MaxWritesPerKey, DefaultMaxWritesPerKey)),
@@ -154,7 +156,7 @@ func orDefault(v, def int) int {
 }
 
 // Txn returns the next transaction: a list of [f k v] micro-ops with f the
-// keyword r or w, and v nil for reads.
+// keyword r or w (append, for an append generator), and v nil for reads.
 func (g *Generator) Txn() []any {
 	n := 1 + g.rand.IntN(g.maxLen)
 	txn := make([]any, 0, n)
@@ -175,7 +177,7 @@ func (g *Generator) Txn() []any {
 			continue // draw this micro-op again
 		}
 		g.next[k] = v + 1
-		txn = append(txn, []any{Write, k, v})
+		txn = append(txn, []any{g.write, k, v})
 	}
 	return txn
 }
