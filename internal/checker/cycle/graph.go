@@ -100,6 +100,17 @@ func (g *Graph) Union(o *Graph) {
 	}
 }
 
+// rels returns every relation some edge of g carries.
+func (g *Graph) rels() Rel {
+	var r Rel
+	for _, m := range g.out {
+		for _, e := range m {
+			r |= e
+		}
+	}
+	return r
+}
+
 // Vertices returns g's vertices in ascending order.
 func (g *Graph) Vertices() []int {
 	vs := make([]int, 0, len(g.out))

@@ -36,6 +36,23 @@ func (s Spec) all() Rel {
 	return r
 }
 
+// possibleWith reports whether a graph whose edges carry only the
+// relations in present can hold such a cycle: it needs an edge of every
+// required group, and rw edges if it must have one or more. Elle searches
+// anyway, and on a large component its search of paths that can never
+// close then runs until the timeout; skipping it finds the same cycles.
+func (s Spec) possibleWith(present Rel) bool {
+	for _, r := range s.required {
+		if present&r == 0 {
+			return false
+		}
+	}
+	if rw := s.single | s.multiple; rw != 0 && present&rw == 0 {
+		return false
+	}
+	return true
+}
+
 // Specs lists the base cycle anomalies plus their -process and -realtime
 // variants, in the order Elle searches them (by severity).
 var Specs = func() []Spec {
@@ -205,6 +222,7 @@ func (s *Searcher) SearchSCC(g *Graph) ([]Typed, error) {
 		timeout = DefaultTimeout
 	}
 	deadline := time.Now().Add(timeout)
+	present := g.rels()
 	var searched []history.Keyword
 	var found []Case
 	for _, spec := range Specs {
@@ -212,6 +230,9 @@ func (s *Searcher) SearchSCC(g *Graph) ([]Typed, error) {
 			continue
 		}
 		searched = append(searched, spec.Name)
+		if !spec.possibleWith(present) {
+			continue // e.g. a -process cycle where no process edge exists
+		}
 		c, err := s.find(g, spec, deadline)
 		if errors.Is(err, ErrTimeout) {
 			return s.timedOut(g, searched, found, out)
