@@ -134,30 +134,12 @@ func check(h []history.Op, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	g.Union(wwrwGraph(vgs, reads, writes))
-	th := txnHistory(txns)
-	s := &cycle.Searcher{H: th, Data: explainer{txns, vgs}.explain, Timeout: opts.CycleSearchTimeout}
-	switch {
-	case cycle.AnyWithSuffix(reportable, "-realtime"):
-		s.Extra = cycle.Realtime
-		g.Union(th.RealtimeGraph())
-	case cycle.AnyWithSuffix(reportable, "-process"):
-		s.Extra = cycle.Process
-		g.Union(th.ProcessGraph())
-	}
-
 	anomalies := Anomalies{}
 	if len(cyclic) > 0 {
 		anomalies["cyclic-versions"] = cyclic
 	}
-	if g.Size() == 0 {
-		anomalies["empty-transaction-graph"] = true
-	}
-	cases, err := s.Search(g)
-	if err != nil {
+	if err := searchCycles(g, txnHistory(txns), explainer{txns, vgs}.explain, opts, reportable, anomalies); err != nil {
 		return Result{}, err
-	}
-	for _, c := range cases {
-		addCase(anomalies, c.Type, c.Case)
 	}
 	if cs := internalCases(txns); len(cs) > 0 {
 		anomalies["internal"] = cs
@@ -172,6 +154,33 @@ func check(h []history.Op, opts Options) (Result, error) {
 		anomalies["lost-update"] = cs
 	}
 	return resultMap(anomalies, prohibited, reportable), nil
+}
+
+// searchCycles adds to g the realtime graph, or else the process graph,
+// when some reportable anomaly needs it, notes an empty graph, and adds
+// the cycle anomalies of every strongly connected component of g to
+// anomalies.
+func searchCycles(g *cycle.Graph, h *cycle.History, data cycle.Explainer, opts Options, reportable map[string]bool, anomalies Anomalies) error {
+	s := &cycle.Searcher{H: h, Data: data, Timeout: opts.CycleSearchTimeout}
+	switch {
+	case cycle.AnyWithSuffix(reportable, "-realtime"):
+		s.Extra = cycle.Realtime
+		g.Union(h.RealtimeGraph())
+	case cycle.AnyWithSuffix(reportable, "-process"):
+		s.Extra = cycle.Process
+		g.Union(h.ProcessGraph())
+	}
+	if g.Size() == 0 {
+		anomalies["empty-transaction-graph"] = true
+	}
+	cases, err := s.Search(g)
+	if err != nil {
+		return err
+	}
+	for _, c := range cases {
+		addCase(anomalies, c.Type, c.Case)
+	}
+	return nil
 }
 
 // addCase appends c to the slice of its type in a.

@@ -222,26 +222,8 @@ func checkListAppend(h []history.Op, opts Options) (Result, error) {
 	sv := sortedValues(txns, possible)
 	orders := appendOrders(sv)
 	lg := newListGraph(txns, possible, orders)
-	g := lg.graph()
-	th := appendHistory(txns)
-	s := &cycle.Searcher{H: th, Data: lg.explain, Timeout: opts.CycleSearchTimeout}
-	switch {
-	case cycle.AnyWithSuffix(reportable, "-realtime"):
-		s.Extra = cycle.Realtime
-		g.Union(th.RealtimeGraph())
-	case cycle.AnyWithSuffix(reportable, "-process"):
-		s.Extra = cycle.Process
-		g.Union(th.ProcessGraph())
-	}
-	if g.Size() == 0 {
-		anomalies["empty-transaction-graph"] = true
-	}
-	cases, err := s.Search(g)
-	if err != nil {
+	if err := searchCycles(lg.graph(), appendHistory(txns), lg.explain, opts, reportable, anomalies); err != nil {
 		return Result{}, err
-	}
-	for _, c := range cases {
-		addCase(anomalies, c.Type, c.Case)
 	}
 	if cs := duplicateCases(txns, possible); len(cs) > 0 {
 		anomalies["duplicate-elements"] = cs

@@ -101,17 +101,14 @@ func (c Counts) MarshalJSON() ([]byte, error) {
 // appendG1aCases finds ok reads that saw elements appended by failed
 // transactions: one case per element.
 func appendG1aCases(txns []atxn) []AppendReadCase {
-	failed := map[any]map[any]int{}
+	failed := writeIndex{}
 	for i := range txns {
 		if !txns[i].is(history.Fail) {
 			continue
 		}
 		for _, m := range txns[i].mops {
 			if m.append {
-				if failed[m.key] == nil {
-					failed[m.key] = map[any]int{}
-				}
-				failed[m.key][m.elem] = i
+				failed.put(m.key, m.elem, i)
 			}
 		}
 	}
@@ -126,7 +123,7 @@ func appendG1aCases(txns []atxn) []AppendReadCase {
 				continue
 			}
 			for _, e := range m.list {
-				if w, ok := failed[m.key][e]; ok {
+				if w, ok := failed.get(m.key, e); ok {
 					cases = append(cases, AppendReadCase{Op: t.op, Mop: m.export(), Writer: txns[w].op, Element: e})
 				}
 			}
@@ -141,7 +138,7 @@ func appendG1aCases(txns []atxn) []AppendReadCase {
 // history order wins, so a completion reading its own intermediate append
 // is fine.
 func appendG1bCases(txns []atxn) []AppendReadCase {
-	im := map[any]map[any]int{}
+	im := writeIndex{}
 	for i := range txns {
 		final := map[any]any{}
 		for _, m := range txns[i].mops {
@@ -149,10 +146,7 @@ func appendG1bCases(txns []atxn) []AppendReadCase {
 				continue
 			}
 			if e, ok := final[m.key]; ok {
-				if im[m.key] == nil {
-					im[m.key] = map[any]int{}
-				}
-				im[m.key][e] = i
+				im.put(m.key, e, i)
 			}
 			final[m.key] = m.elem
 		}
@@ -168,7 +162,7 @@ func appendG1bCases(txns []atxn) []AppendReadCase {
 			if m.append || !ok {
 				continue
 			}
-			if w, ok := im[m.key][e]; ok && w != i {
+			if w, ok := im.get(m.key, e); ok && w != i {
 				cases = append(cases, AppendReadCase{Op: t.op, Mop: m.export(), Writer: txns[w].op, Element: e})
 			}
 		}
@@ -320,7 +314,7 @@ func (e *NoWriterError) Error() string {
 // after info ones) an aborted append in a key's version order, which is
 // built from the reads of every op here, failed ones included.
 func dirtyUpdateCases(txns []atxn, ops []int) ([]DirtyUpdateCase, error) {
-	writer := map[any]map[any]int{}
+	writer := writeIndex{}
 	for _, i := range ops {
 		t := &txns[i]
 		if t.is(history.Invoke) {
@@ -328,10 +322,7 @@ func dirtyUpdateCases(txns []atxn, ops []int) ([]DirtyUpdateCase, error) {
 		}
 		for _, m := range t.mops {
 			if m.append {
-				if writer[m.key] == nil {
-					writer[m.key] = map[any]int{}
-				}
-				writer[m.key][m.elem] = i
+				writer.put(m.key, m.elem, i)
 			}
 		}
 	}
@@ -342,7 +333,7 @@ func dirtyUpdateCases(txns []atxn, ops []int) ([]DirtyUpdateCase, error) {
 		var vs []any
 		for _, v := range orders[k].values {
 			vs = append(vs, v)
-			t2, ok := writer[k][v]
+			t2, ok := writer.get(k, v)
 			if !ok {
 				return nil, &NoWriterError{Key: k, Element: v, Reader: firstReader(txns, ops, k, v)}
 			}

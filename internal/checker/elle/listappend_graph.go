@@ -13,22 +13,19 @@ type listGraph struct {
 	txns    []atxn
 	ops     []int                 // ok and info ops, in history order
 	orders  map[any]*order        // each key's version order
-	writer  map[any]map[any]int   // key → element → op that appended it (last wins)
+	writer  writeIndex            // key → element → op that appended it (last wins)
 	readers map[any]map[any][]int // key → last element read (or Init) → ops
 }
 
 func newListGraph(txns []atxn, ops []int, orders map[any]*order) *listGraph {
 	lg := &listGraph{txns: txns, ops: ops, orders: orders,
-		writer: map[any]map[any]int{}, readers: map[any]map[any][]int{}}
+		writer: writeIndex{}, readers: map[any]map[any][]int{}}
 	for _, i := range ops {
 		t := &txns[i]
 		for _, m := range t.mops {
 			switch {
 			case m.append:
-				if lg.writer[m.key] == nil {
-					lg.writer[m.key] = map[any]int{}
-				}
-				lg.writer[m.key][m.elem] = i
+				lg.writer.put(m.key, m.elem, i)
 			case m.isNil && t.is(history.Info):
 				// an info op's nil read is the unfilled request
 			default:
@@ -70,7 +67,7 @@ func (lg *listGraph) wwDep(op int, m amop) (int, any, bool) {
 	if p == Init {
 		return 0, p, false
 	}
-	w, ok := lg.writer[m.key][p]
+	w, ok := lg.writer.get(m.key, p)
 	return w, p, ok && w != op
 }
 
@@ -81,7 +78,7 @@ func (lg *listGraph) wrDep(op int, m amop) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	w, ok := lg.writer[m.key][e]
+	w, ok := lg.writer.get(m.key, e)
 	return w, ok && w != op
 }
 

@@ -2,12 +2,10 @@ package txn
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/checker/elle"
 	"github.com/glomers/glomers/internal/history"
-	"github.com/glomers/glomers/internal/message"
 	"github.com/glomers/glomers/internal/workload"
 )
 
@@ -60,23 +58,7 @@ func NewAppendGenerator(o workload.Options) *Generator {
 // compared with the request), with f as a keyword; "txn": null gives an
 // empty transaction.
 func invokeAppend(ctx context.Context, call workload.RPC, op history.Op) (history.Op, error) {
-	mops, ok := op.Value.([]any)
-	if !ok {
-		return op, fmt.Errorf("txn: invocation value %v is not a list of micro-ops", op.Value)
-	}
-	wire := make([]any, len(mops))
-	for i, m := range mops {
-		t, ok := m.([]any)
-		if !ok || len(t) != 3 {
-			return op, fmt.Errorf("txn: micro-op %v is not [f k v]", m)
-		}
-		f, ok := t[0].(history.Keyword)
-		if !ok {
-			return op, fmt.Errorf("txn: micro-op %v has no keyword function", m)
-		}
-		wire[i] = []any{string(f), t[1], t[2]}
-	}
-	reply, err := call(ctx, message.Body{"type": "txn", "txn": wire})
+	reply, err := callTxn(ctx, call, op)
 	if err != nil {
 		return op, err
 	}

@@ -60,23 +60,7 @@ func RWRegister() *workload.Workload {
 // invoke sends op's transaction as ["r"|"w", k, v] triples and completes op
 // with the transaction the node returns, its functions as keywords again.
 func invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, error) {
-	mops, ok := op.Value.([]any)
-	if !ok {
-		return op, fmt.Errorf("txn: invocation value %v is not a list of micro-ops", op.Value)
-	}
-	wire := make([]any, len(mops))
-	for i, m := range mops {
-		t, ok := m.([]any)
-		if !ok || len(t) != 3 {
-			return op, fmt.Errorf("txn: micro-op %v is not [f k v]", m)
-		}
-		f, ok := t[0].(history.Keyword)
-		if !ok {
-			return op, fmt.Errorf("txn: micro-op %v has no keyword function", m)
-		}
-		wire[i] = []any{string(f), t[1], t[2]}
-	}
-	reply, err := call(ctx, message.Body{"type": "txn", "txn": wire})
+	reply, err := callTxn(ctx, call, op)
 	if err != nil {
 		return op, err
 	}
@@ -89,6 +73,28 @@ func invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, 
 	op.Type = history.OK
 	op.Value = done
 	return op, nil
+}
+
+// callTxn sends op's transaction as a txn request, each micro-op as
+// [f, k, v] with f a string, and returns the reply.
+func callTxn(ctx context.Context, call workload.RPC, op history.Op) (message.Body, error) {
+	mops, ok := op.Value.([]any)
+	if !ok {
+		return nil, fmt.Errorf("txn: invocation value %v is not a list of micro-ops", op.Value)
+	}
+	wire := make([]any, len(mops))
+	for i, m := range mops {
+		t, ok := m.([]any)
+		if !ok || len(t) != 3 {
+			return nil, fmt.Errorf("txn: micro-op %v is not [f k v]", m)
+		}
+		f, ok := t[0].(history.Keyword)
+		if !ok {
+			return nil, fmt.Errorf("txn: micro-op %v has no keyword function", m)
+		}
+		wire[i] = []any{string(f), t[1], t[2]}
+	}
+	return call(ctx, message.Body{"type": "txn", "txn": wire})
 }
 
 // whole turns a JSON number without a fraction into an int64, as
