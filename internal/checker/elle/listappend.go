@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"olympos.io/encoding/edn"
@@ -67,7 +68,7 @@ func (t *atxn) appendIndex(k, e any) int {
 
 // parseAppends keeps the client ops of h and parses their micro-ops.
 func parseAppends(h []history.Op) ([]atxn, error) {
-	var txns []atxn
+	txns := make([]atxn, 0, len(h))
 	var bad []string
 	for _, op := range h {
 		if !op.IsClient() {
@@ -302,10 +303,23 @@ func uniqueAppends(txns []atxn) error {
 	return nil
 }
 
-// listKey is a comparable form of a list of elements.
+// listKey is a comparable form of a list of elements: their JSON text
+// (written directly for the usual integers).
 func listKey(l []any) string {
-	b, _ := json.Marshal(l)
-	return string(b)
+	b := make([]byte, 0, 4*len(l)+2)
+	b = append(b, '[')
+	for i, e := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		n, ok := e.(int64)
+		if !ok {
+			j, _ := json.Marshal(l)
+			return string(j)
+		}
+		b = strconv.AppendInt(b, n, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // sortedValues returns, for each key, the distinct non-empty lists that

@@ -244,20 +244,18 @@ func internalCase(t *atxn) (InternalCase, bool) {
 }
 
 func futureReadCase(t *atxn) (FutureReadCase, bool) {
-	seen := map[any]map[any]amop{}
-	for _, m := range t.mops {
-		if m.append {
-			if r, ok := seen[m.key][m.elem]; ok {
-				return FutureReadCase{Op: t.op, Mop: r.export(), Element: m.elem}, true
-			}
+	for i, m := range t.mops {
+		if !m.append {
 			continue
 		}
-		if seen[m.key] == nil {
-			seen[m.key] = map[any]amop{}
-		}
-		for _, e := range m.list {
-			if _, ok := seen[m.key][e]; !ok {
-				seen[m.key][e] = m
+		for _, r := range t.mops[:i] {
+			if r.append || r.key != m.key {
+				continue
+			}
+			for _, e := range r.list {
+				if e == m.elem {
+					return FutureReadCase{Op: t.op, Mop: r.export(), Element: m.elem}, true
+				}
 			}
 		}
 	}
@@ -274,6 +272,9 @@ func duplicateCases(txns []atxn, ops []int) []DuplicateElementsCase {
 			if m.append || len(m.list) < 2 {
 				continue
 			}
+			if !hasDuplicates(m.list) {
+				continue
+			}
 			n := map[any]int{}
 			for _, e := range m.list {
 				n[e]++
@@ -284,14 +285,33 @@ func duplicateCases(txns []atxn, ops []int) []DuplicateElementsCase {
 					dups = append(dups, ElementCount{e, c})
 				}
 			}
-			if len(dups) == 0 {
-				continue
-			}
 			sort.Slice(dups, func(a, b int) bool { return lessValue(dups[a].Element, dups[b].Element) })
 			cases = append(cases, DuplicateElementsCase{Op: t.op, Mop: m.export(), Duplicates: dups})
 		}
 	}
 	return cases
+}
+
+// hasDuplicates reports whether some element occurs twice in l.
+func hasDuplicates(l []any) bool {
+	if len(l) > 64 {
+		seen := make(map[any]bool, len(l))
+		for _, e := range l {
+			if seen[e] {
+				return true
+			}
+			seen[e] = true
+		}
+		return false
+	}
+	for i := range l {
+		for j := i + 1; j < len(l); j++ {
+			if l[i] == l[j] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // NoWriterError says that a read saw an element no transaction appended,
