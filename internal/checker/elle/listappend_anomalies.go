@@ -323,6 +323,11 @@ type NoWriterError struct {
 }
 
 func (e *NoWriterError) Error() string {
+	if e.Reader.Index < 0 {
+		return fmt.Sprintf("no transaction wrote key %s element %s: the only append to key %s, of %s, was invoked but never completed "+
+			"(a truncated history; Elle 0.2.2 stops here with an assertion, so the result is unknown)",
+			history.Readable(e.Key), history.Readable(e.Element), history.Readable(e.Key), history.Readable(e.Element))
+	}
 	return fmt.Sprintf("no transaction wrote key %s element %s: op %d read %s from key %s, but no transaction (ok, info or fail) "+
 		"appended that element; a node returned an element no client sent (Elle 0.2.2 stops here with an assertion, so the "+
 		"result is unknown). Look at how op %d's node builds its reply for key %s",

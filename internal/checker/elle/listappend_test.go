@@ -380,3 +380,14 @@ func BenchmarkCheckListAppend20k(b *testing.B) {
 		}
 	}
 }
+
+// An append invoked but never completed is the only one of its key: Elle's
+// dirty-update pass orders it and finds no writer.
+func TestListAppendTruncated(t *testing.T) {
+	h := laHist("ax1", "rx1")
+	h = append(h, history.Op{Index: len(h), Type: history.Invoke, Process: 9, F: "txn", Value: laTxn("ay5")})
+	r := CheckListAppend(h, Options{})
+	if r.Valid != checker.Unknown || !strings.Contains(r.Error, "the only append to key 20, of 5, was invoked but never completed") {
+		t.Errorf("got %s", mustJSON(r))
+	}
+}
