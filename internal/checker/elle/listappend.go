@@ -323,8 +323,8 @@ func listKey(l []any) string {
 }
 
 // sortedValues returns, for each key, the distinct non-empty lists that
-// reads of the given ops saw, sorted by length (ties in order of first
-// appearance); a key never read non-empty but appended exactly once gets
+// reads of the given ops saw, sorted by length (ties as Elle's hash set
+// orders them, see sortReads); a key never read non-empty but appended exactly once gets
 // the one-element list of that append (Elle's single-append shortcut).
 func sortedValues(txns []atxn, ops []int) map[any][][]any {
 	out := map[any][][]any{}
@@ -355,9 +355,38 @@ func sortedValues(txns []atxn, ops []int) map[any][][]any {
 		}
 	}
 	for _, vs := range out {
-		sort.SliceStable(vs, func(i, j int) bool { return len(vs[i]) < len(vs[j]) })
+		sortReads(vs)
 	}
 	return out
+}
+
+// sortReads sorts a key's distinct reads (in order of first appearance) by
+// length, and reads of equal length in the order Elle's Clojure hash set
+// iterates them, when every element is an integer, string, boolean or nil
+// (otherwise by first appearance).
+func sortReads(vs [][]any) {
+	hashes := make([]uint32, len(vs))
+	known := true
+	for i, v := range vs {
+		h, ok := hashList(v)
+		hashes[i], known = h, known && ok
+	}
+	idx := make([]int, len(vs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		x, y := idx[a], idx[b]
+		if len(vs[x]) != len(vs[y]) {
+			return len(vs[x]) < len(vs[y])
+		}
+		return known && hashOrderLess(hashes[x], hashes[y])
+	})
+	sorted := make([][]any, len(vs))
+	for i, j := range idx {
+		sorted[i] = vs[j]
+	}
+	copy(vs, sorted)
 }
 
 // order is one key's version order: the elements of its longest read,

@@ -1,0 +1,1 @@
+(ns jepsen.txn.micro-op "Local stand-in (empty).")

@@ -1,0 +1,2 @@
+(ns rhizome.dot "Local stand-in: no graph rendering.")
+(defn graph->dot [& _] "")

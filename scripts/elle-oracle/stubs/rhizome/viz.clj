@@ -1,0 +1,5 @@
+(ns rhizome.viz "Local stand-in: no graph rendering.")
+(defn dot->image [& _] nil)
+(defn dot->svg [& _] "")
+(defn save-image [& _] nil)
+(defn view-image [& _] nil)

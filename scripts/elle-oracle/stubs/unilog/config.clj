@@ -1,0 +1,2 @@
+(ns unilog.config "Local stand-in: no logging setup.")
+(defn start-logging! [& _] nil)
