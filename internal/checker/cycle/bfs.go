@@ -179,6 +179,29 @@ type bfs struct {
 	init     path
 	deadline time.Time
 	steps    int
+	order    Order
+	succ     map[*Graph]map[int][]int // successors in order, per graph searched
+}
+
+// successors returns v's successors in g, in the search's order.
+func (b *bfs) successors(g *Graph, v int) []int {
+	if b.order == nil {
+		return g.Succ(v)
+	}
+	if b.succ == nil {
+		b.succ = map[*Graph]map[int][]int{}
+	}
+	m := b.succ[g]
+	if m == nil {
+		m = map[int][]int{}
+		b.succ[g] = m
+	}
+	s, ok := m[v]
+	if !ok {
+		s = b.order(g.Succ(v))
+		m[v] = s
+	}
+	return s
 }
 
 func (b *bfs) expired() bool {
@@ -212,7 +235,7 @@ func (b *bfs) from(g *Graph, v int) ([]int, error) {
 		}
 		paths = paths[:0:0]
 		for _, p := range open {
-			for _, w := range g.Succ(p.v) {
+			for _, w := range b.successors(g, p.v) {
 				if b.expired() {
 					return nil, ErrTimeout
 				}

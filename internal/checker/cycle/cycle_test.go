@@ -60,23 +60,23 @@ func TestFind(t *testing.T) {
 	g1c, _ := SpecNamed("G1c")
 	single, _ := SpecNamed("G-single-item")
 	tests := []struct {
-		name       string
-		g          *Graph
-		spec       Spec
-		descending bool
-		want       []int
+		name  string
+		g     *Graph
+		spec  Spec
+		order Order
+		want  []int
 	}{
-		{"ww ring is G0", ring(3, WW, 0, WW), g0, false, []int{0, 1, 2, 0}},
-		{"descending starts at the highest vertex", ring(3, WW, 0, WW), g0, true, []int{2, 0, 1, 2}},
-		{"G1c needs a wr edge", ring(3, WW, 0, WW), g1c, false, nil},
-		{"G1c starts at its wr edge", ring(3, WW, 1, WR), g1c, false, []int{1, 2, 0, 1}},
+		{"ww ring is G0", ring(3, WW, 0, WW), g0, nil, []int{0, 1, 2, 0}},
+		{"descending starts at the highest vertex", ring(3, WW, 0, WW), g0, Descending, []int{2, 0, 1, 2}},
+		{"G1c needs a wr edge", ring(3, WW, 0, WW), g1c, nil, nil},
+		{"G1c starts at its wr edge", ring(3, WW, 1, WR), g1c, nil, []int{1, 2, 0, 1}},
 		// A single-rw search must start with its rw edge.
-		{"G-single-item starts at the rw edge", ring(3, WW, 1, RW), single, false, []int{1, 2, 0, 1}},
-		{"no rw, no G-single", ring(3, WR, 1, WR), single, false, nil},
+		{"G-single-item starts at the rw edge", ring(3, WW, 1, RW), single, nil, []int{1, 2, 0, 1}},
+		{"no rw, no G-single", ring(3, WR, 1, WR), single, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Find(tt.g, tt.spec, far, tt.descending)
+			got, err := Find(tt.g, tt.spec, far, tt.order)
 			if err != nil || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Find = %v, %v; want %v", got, err, tt.want)
 			}

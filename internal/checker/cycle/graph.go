@@ -8,8 +8,10 @@
 // G-nonadjacent-item, G2-item and their -process and -realtime variants).
 //
 // Vertices are positions in a History (a slice of client operations,
-// invocations included). The search order is deterministic: vertices and
-// successors are walked in ascending position (descending, if asked).
+// invocations included). The search walks vertices and successors in a
+// given Order: Elle's own (History.ElleOrder, the iteration order of the
+// bifurcan hash sets Elle's graphs keep operations in, hashed by index),
+// so the cycles found are the ones Elle reports, or ascending position.
 package cycle
 
 import (

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/glomers/glomers/internal/checker/elle/consistency"
+	"github.com/glomers/glomers/internal/checker/hashorder"
 	"github.com/glomers/glomers/internal/history"
 )
 
@@ -183,6 +184,7 @@ type Searcher struct {
 	Data    Explainer
 	Extra   Rel // Realtime or Process when that graph was added
 	Timeout time.Duration
+	Order   Order // how the search walks vertices; nil is ascending position
 }
 
 // Typed is an anomaly case with the type it is reported under: a Case,
@@ -377,7 +379,7 @@ func fallbackCycle(g *Graph) []int {
 // find searches g for a cycle matching spec and explains it. It returns
 // nil if there is none, or if the cycle found has another type.
 func (s *Searcher) find(g *Graph, spec Spec, deadline time.Time) (*Case, error) {
-	cycle, err := Find(g, spec, deadline, false)
+	cycle, err := Find(g, spec, deadline, s.Order)
 	if err != nil || cycle == nil {
 		return nil, err
 	}
@@ -391,18 +393,39 @@ func (s *Searcher) find(g *Graph, spec Spec, deadline time.Time) (*Case, error) 
 	return &c, nil
 }
 
+// Order arranges vertices for the cycle search; nil means ascending
+// position.
+type Order func(vs []int) []int
+
+// Descending orders vertices from the highest position down.
+func Descending(vs []int) []int {
+	out := append([]int(nil), vs...)
+	sort.Sort(sort.Reverse(sort.IntSlice(out)))
+	return out
+}
+
+// ElleOrder is the order in which Elle walks a graph's vertices and each
+// vertex's successors: the iteration order of the bifurcan hash sets its
+// graphs keep them in, operations hashed by their index.
+func (h *History) ElleOrder() Order {
+	hashes := make([]int32, len(h.Ops))
+	for i, op := range h.Ops {
+		hashes[i] = int32(hashorder.Long(int64(op.Index)))
+	}
+	hash := func(v int) int32 { return hashes[v] }
+	return func(vs []int) []int { return hashorder.Bifurcan(vs, hash) }
+}
+
 // Find returns the first cycle matching spec that a breadth-first search
-// from each vertex of g in turn finds (vertices in ascending order, or
-// descending if asked), as a list of vertices whose first and last are
-// the same; nil if there is none; ErrTimeout after the deadline.
-func Find(g *Graph, spec Spec, deadline time.Time, descending bool) ([]int, error) {
+// from each vertex of g in turn finds, walking vertices and successors in
+// the given order, as a list of vertices whose first and last are the
+// same; nil if there is none; ErrTimeout after the deadline.
+func Find(g *Graph, spec Spec, deadline time.Time, order Order) ([]int, error) {
 	fg := g.Project(spec.all())
-	b := bfs{g: fg, init: newPath(spec), deadline: deadline}
+	b := bfs{g: fg, init: newPath(spec), deadline: deadline, order: order}
 	vs := fg.Vertices()
-	if descending {
-		for i, j := 0, len(vs)-1; i < j; i, j = i+1, j-1 {
-			vs[i], vs[j] = vs[j], vs[i]
-		}
+	if order != nil {
+		vs = order(vs)
 	}
 	for _, v := range vs {
 		cycle, err := b.from(fg, v)

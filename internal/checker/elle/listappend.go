@@ -11,6 +11,7 @@ import (
 
 	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/checker/cycle"
+	"github.com/glomers/glomers/internal/checker/hashorder"
 	"github.com/glomers/glomers/internal/history"
 )
 
@@ -368,7 +369,7 @@ func sortReads(vs [][]any) {
 	hashes := make([]uint32, len(vs))
 	known := true
 	for i, v := range vs {
-		h, ok := hashList(v)
+		h, ok := hashorder.List(v)
 		hashes[i], known = h, known && ok
 	}
 	idx := make([]int, len(vs))
@@ -380,7 +381,7 @@ func sortReads(vs [][]any) {
 		if len(vs[x]) != len(vs[y]) {
 			return len(vs[x]) < len(vs[y])
 		}
-		return known && hashOrderLess(hashes[x], hashes[y])
+		return known && hashorder.ClojureLess(hashes[x], hashes[y])
 	})
 	sorted := make([][]any, len(vs))
 	for i, j := range idx {

@@ -144,15 +144,15 @@ func (a *analyzer) cycles() {
 	if timeout <= 0 {
 		timeout = time.Second
 	}
-	s := &cycle.Searcher{H: h, Data: a.explainData, Extra: cycle.Realtime}
+	s := &cycle.Searcher{H: h, Data: a.explainData, Extra: cycle.Realtime, Order: h.ElleOrder()}
 	for _, scc := range g.SCCs(false) {
 		a.searchSCC(s, g.SelectVertices(scc), time.Now().Add(timeout))
 	}
 }
 
 // searchSCC runs the typed searches on one strongly connected component,
-// starting each from its highest position (Elle's order for the
-// histories of Jepsen's kafka tests).
+// walking operations in Elle's order (Jepsen's kafka checker builds its
+// graphs with Elle's op-digraph).
 func (a *analyzer) searchSCC(s *cycle.Searcher, g *cycle.Graph, deadline time.Time) {
 	found := map[string]bool{}
 	var searched []string
@@ -164,7 +164,7 @@ func (a *analyzer) searchSCC(s *cycle.Searcher, g *cycle.Graph, deadline time.Ti
 			continue
 		}
 		spec, _ := cycle.SpecNamed(ss.name)
-		path, err := cycle.Find(g, spec, deadline, true)
+		path, err := cycle.Find(g, spec, deadline, s.Order)
 		if err != nil {
 			add(a, TypeCycleSearchTimeout, CycleSearchTimeout{
 				AnomalySpecType: ss.name, DoesNotContain: append([]string{}, searched...), SCCSize: g.Size()})

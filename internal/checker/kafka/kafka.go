@@ -26,10 +26,10 @@
 //     delta-encoded series, so memory and time follow the number of
 //     operations, never offset values.
 //   - The cycle search runs on the engine shared with the Elle checkers
-//     (package cycle), labels each edge once (ww, then wr, then realtime,
-//     the explainers' order), walks start vertices from the highest
-//     position down, and only searches the cycle types this graph can
-//     hold (G0, G1c and their -realtime variants). On a search timeout it
+//     (package cycle), walking operations in Elle's order as Jepsen's
+//     kafka checker does, labels each edge once (ww, then wr, then
+//     realtime, the explainers' order), and only searches the cycle types
+//     this graph can hold (G0, G1c and their -realtime variants). On a search timeout it
 //     reports :cycle-search-timeout and the cycle-exists cases, without
 //     Elle's extra fallback cycle.
 package kafka
