@@ -185,6 +185,9 @@ type Searcher struct {
 	Extra   Rel // Realtime or Process when that graph was added
 	Timeout time.Duration
 	Order   Order // how the search walks vertices; nil is ascending position
+	// SCCOrder orders the strongly connected components searched; nil is
+	// by smallest vertex.
+	SCCOrder func(comps [][]int) [][]int
 }
 
 // Typed is an anomaly case with the type it is reported under: a Case,
@@ -195,10 +198,14 @@ type Typed struct {
 }
 
 // Search looks for cycle anomalies in every strongly connected component
-// of g, in order of their smallest vertex.
+// of g, in the order SCCOrder gives (by smallest vertex if nil).
 func (s *Searcher) Search(g *Graph) ([]Typed, error) {
 	var out []Typed
-	for _, c := range g.SCCs(false) {
+	comps := g.SCCs(false)
+	if s.SCCOrder != nil {
+		comps = s.SCCOrder(comps)
+	}
+	for _, c := range comps {
 		cs, err := s.SearchSCC(g.SelectVertices(c))
 		if err != nil {
 			return nil, err
@@ -414,6 +421,31 @@ func (h *History) ElleOrder() Order {
 	}
 	hash := func(v int) int32 { return hashes[v] }
 	return func(vs []int) []int { return hashorder.Bifurcan(vs, hash) }
+}
+
+// ElleSCCOrder is the order in which Elle searches the strongly connected
+// components of its graph: the iteration order of the bifurcan hash set
+// holding them, each component hashed by the sum of its operations'
+// hashes.
+func (h *History) ElleSCCOrder() func(comps [][]int) [][]int {
+	return func(comps [][]int) [][]int {
+		idx := make([]int, len(comps))
+		for i := range idx {
+			idx[i] = i
+		}
+		hash := func(i int) int32 {
+			var sum int32
+			for _, v := range comps[i] {
+				sum += int32(hashorder.Long(int64(h.Ops[v].Index)))
+			}
+			return sum
+		}
+		out := make([][]int, 0, len(comps))
+		for _, i := range hashorder.Bifurcan(idx, hash) {
+			out = append(out, comps[i])
+		}
+		return out
+	}
 }
 
 // Find returns the first cycle matching spec that a breadth-first search

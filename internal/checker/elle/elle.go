@@ -161,7 +161,7 @@ func check(h []history.Op, opts Options) (Result, error) {
 // the cycle anomalies of every strongly connected component of g to
 // anomalies.
 func searchCycles(g *cycle.Graph, h *cycle.History, data cycle.Explainer, opts Options, reportable map[string]bool, anomalies Anomalies) error {
-	s := &cycle.Searcher{H: h, Data: data, Timeout: opts.CycleSearchTimeout, Order: h.ElleOrder()}
+	s := &cycle.Searcher{H: h, Data: data, Timeout: opts.CycleSearchTimeout, Order: h.ElleOrder(), SCCOrder: h.ElleSCCOrder()}
 	switch {
 	case cycle.AnyWithSuffix(reportable, "-realtime"):
 		s.Extra = cycle.Realtime

@@ -20,10 +20,10 @@ import (
 	"github.com/glomers/glomers/internal/history"
 )
 
-// TestElleOracle compares CheckListAppend with the real Elle 0.2.2, run
-// as an external command, on every full-checker txn-list-append
-// conformance case and on random histories of faulty stores under several
-// models. It is a differential test outside CI: it runs only when
+// TestElleOracle compares CheckListAppend and Check (rw-register) with the
+// real Elle 0.2.2, run as an external command, on every full-checker
+// txn-list-append conformance case and on random histories of faulty
+// stores under several models. It is a differential test outside CI: it runs only when
 // GLOMERS_ELLE_ORACLE holds the command (see scripts/elle-oracle/README.md),
 // which takes EDN case files as arguments and prints one summary per case.
 //
@@ -37,9 +37,10 @@ func TestElleOracle(t *testing.T) {
 	}
 	dir := t.TempDir()
 	type oracleCase struct {
-		name string
-		h    []history.Op
-		opts Options
+		name     string
+		workload string
+		h        []history.Op
+		opts     Options
 	}
 	var cases []oracleCase
 	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "..", "shared", "conformance", "txn-list-append-*.json"))
@@ -55,7 +56,7 @@ func TestElleOracle(t *testing.T) {
 		if strings.Contains(c.Source, "cases-test") {
 			continue // detector-level: Elle's full checker is not defined
 		}
-		cases = append(cases, oracleCase{filepath.Base(f), c.History, c.options(t)})
+		cases = append(cases, oracleCase{filepath.Base(f), "txn-list-append", c.History, c.options(t)})
 	}
 	models := [][]string{nil, {"serializable"}, {"snapshot-isolation"}, {"repeatable-read"}, {"read-committed"}, {"strong-session-snapshot-isolation"}}
 	n := 300
@@ -64,12 +65,15 @@ func TestElleOracle(t *testing.T) {
 	}
 	for i := 0; i < n; i++ {
 		h := faultyListAppendHistory(int64(i))
-		cases = append(cases, oracleCase{fmt.Sprintf("random-%d", i), h, Options{ConsistencyModels: models[i%len(models)]}})
+		cases = append(cases, oracleCase{fmt.Sprintf("random-%d", i), "txn-list-append", h, Options{ConsistencyModels: models[i%len(models)]}})
+		h = faultyRegisterHistory(int64(i))
+		o := Options{ConsistencyModels: models[i%len(models)], WFRKeys: i%2 == 0}
+		cases = append(cases, oracleCase{fmt.Sprintf("random-rw-%d", i), "txn-rw-register", h, o})
 	}
 	var args []string
 	for i, c := range cases {
 		p := filepath.Join(dir, fmt.Sprintf("%04d.edn", i))
-		if err := os.WriteFile(p, oracleEDN(t, c.h, c.opts), 0o644); err != nil {
+		if err := os.WriteFile(p, oracleEDN(t, c.workload, c.h, c.opts), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		args = append(args, p)
@@ -99,7 +103,11 @@ func TestElleOracle(t *testing.T) {
 			t.Errorf("%s: no oracle result", c.name)
 			continue
 		}
-		got := summarize(CheckListAppend(c.h, c.opts))
+		r := CheckListAppend(c.h, c.opts)
+		if c.workload == "txn-rw-register" {
+			r = Check(c.h, c.opts)
+		}
+		got := summarize(r)
 		if want.Error != "" || got.Error != "" {
 			if (want.Error == "") != (got.Error == "") {
 				t.Errorf("%s: oracle error %q, glomers error %q", c.name, want.Error, got.Error)
@@ -173,7 +181,7 @@ func summarize(r Result) oracleSummary {
 
 // oracleEDN writes a case for the oracle: {:workload :opts :history}, with
 // micro-op functions as keywords.
-func oracleEDN(t *testing.T, h []history.Op, o Options) []byte {
+func oracleEDN(t *testing.T, workload string, h []history.Op, o Options) []byte {
 	opts := map[edn.Keyword]any{}
 	if o.ConsistencyModels != nil {
 		var ms []edn.Keyword
@@ -188,6 +196,9 @@ func oracleEDN(t *testing.T, h []history.Op, o Options) []byte {
 			as = append(as, edn.Keyword(a))
 		}
 		opts["anomalies"] = as
+	}
+	if o.WFRKeys {
+		opts["wfr-keys?"] = true
 	}
 	ops := make([]history.Op, len(h))
 	for i, op := range h {
@@ -204,7 +215,7 @@ func oracleEDN(t *testing.T, h []history.Op, o Options) []byte {
 		}
 		ops[i] = op
 	}
-	b, err := edn.Marshal(map[edn.Keyword]any{"workload": "txn-list-append", "opts": opts, "history": ops})
+	b, err := edn.Marshal(map[edn.Keyword]any{"workload": workload, "opts": opts, "history": ops})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,6 +302,86 @@ func faultyListAppendHistory(seed int64) []history.Op {
 			} else {
 				next[k]++
 				inv = append(inv, []any{history.Keyword("append"), k, next[k]})
+			}
+		}
+		open = append(open, inflight{p, inv})
+		add(history.Op{Type: history.Invoke, Process: p, F: "txn", Value: inv})
+	}
+	for len(open) > 0 {
+		complete(0)
+	}
+	return h
+}
+
+// faultyRegisterHistory is faultyListAppendHistory's store for
+// rw-register: 1 to 3 replicas of registers that sometimes overwrite each
+// other wholesale; every write of a key is a fresh value.
+func faultyRegisterHistory(seed int64) []history.Op {
+	rng := rand.New(rand.NewSource(seed))
+	replicas := make([]map[int64]int64, 1+rng.Intn(3))
+	for i := range replicas {
+		replicas[i] = map[int64]int64{}
+	}
+	keys := 1 + rng.Intn(3)
+	next := map[int64]int64{}
+	var h []history.Op
+	add := func(op history.Op) {
+		op.Index, op.Time = len(h), int64(len(h))*1e6
+		h = append(h, op)
+	}
+	type inflight struct {
+		p   history.Process
+		inv []any
+	}
+	var open []inflight
+	busy := map[history.Process]bool{}
+	complete := func(i int) {
+		f := open[i]
+		open = append(open[:i], open[i+1:]...)
+		busy[f.p] = false
+		r := replicas[rng.Intn(len(replicas))]
+		if rng.Intn(20) == 0 {
+			add(history.Op{Type: history.Fail, Process: f.p, F: "txn", Value: f.inv})
+			return
+		}
+		done := make([]any, len(f.inv))
+		for j, m := range f.inv {
+			t := m.([]any)
+			k := t[1].(int64)
+			if t[0] == history.Keyword("w") {
+				r[k] = t[2].(int64)
+				done[j] = t
+			} else if v, ok := r[k]; ok {
+				done[j] = []any{t[0], k, v}
+			} else {
+				done[j] = t
+			}
+		}
+		add(history.Op{Type: history.OK, Process: f.p, F: "txn", Value: done})
+		if len(replicas) > 1 && rng.Intn(3) == 0 {
+			a, b := rng.Intn(len(replicas)), rng.Intn(len(replicas))
+			for k, v := range replicas[a] {
+				replicas[b][k] = v
+			}
+		}
+	}
+	n := 10 + rng.Intn(40)
+	for i := 0; i < n; i++ {
+		for len(open) == 4 || (len(open) > 0 && rng.Intn(2) == 0) {
+			complete(rng.Intn(len(open)))
+		}
+		var p history.Process
+		for p = 0; busy[p]; p++ {
+		}
+		busy[p] = true
+		var inv []any
+		for l := 1 + rng.Intn(4); l > 0; l-- {
+			k := int64(rng.Intn(keys))
+			if rng.Intn(2) == 0 {
+				inv = append(inv, []any{history.Keyword("r"), k, nil})
+			} else {
+				next[k]++
+				inv = append(inv, []any{history.Keyword("w"), k, next[k]})
 			}
 		}
 		open = append(open, inflight{p, inv})

@@ -145,7 +145,7 @@ func (a *analyzer) cycles() {
 		timeout = time.Second
 	}
 	s := &cycle.Searcher{H: h, Data: a.explainData, Extra: cycle.Realtime, Order: h.ElleOrder()}
-	for _, scc := range g.SCCs(false) {
+	for _, scc := range h.ElleSCCOrder()(g.SCCs(false)) {
 		a.searchSCC(s, g.SelectVertices(scc), time.Now().Add(timeout))
 	}
 }
