@@ -16,9 +16,11 @@ build:
 run: build
 	bin/glomers run all
 
-## test: unit, conformance and end-to-end tests
+## test: unit, conformance and end-to-end tests; says first which tests
+## skip (under CI=true: fail) when ../shared/conformance is missing
 test:
 	$(GO) vet ./...
+	@scripts/conformance-missing.sh
 	$(GO) test -count=1 -timeout 40m ./...
 
 ## bench: broadcast at the 3d/3e flags, five runs, then the checkers' Go benchmarks (time and memory per check)

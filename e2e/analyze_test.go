@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/glomers/glomers/internal/conformance"
@@ -21,14 +22,19 @@ func TestAnalyzeStoredRun(t *testing.T) {
 	r.expect(t, 1)
 	dir := filepath.Join(r.store, "echo", "latest")
 	os.Remove(filepath.Join(dir, "results.edn"))
+	os.Remove(filepath.Join(dir, "explanation.md"))
 	a := glomers(t, "analyze", "-t", dir)
-	a.expect(t, 1, "Expected a message with :echo", "Analysis invalid!")
+	a.expect(t, 1, "Expected a message with :echo", "Analysis invalid!",
+		"# Why this echo run is invalid", `but the reply's echo was "not-right"`)
 	if _, err := os.Stat(filepath.Join(dir, "results.edn")); err != nil {
 		t.Errorf("analyze did not rewrite results.edn: %v", err)
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "explanation.md")); err != nil || !strings.Contains(string(b), "process 0 on n0") {
+		t.Errorf("analyze did not rewrite explanation.md naming the process and node: %q, %v", b, err)
+	}
 }
 
-func TestAnalyzeHistoryFile(t *testing.T) {
+func TestAnalyzeHistoryFileConformance(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		file, workload string
@@ -36,6 +42,7 @@ func TestAnalyzeHistoryFile(t *testing.T) {
 		want           string
 	}{
 		{"unique-ids-duplicates.json", "unique-ids", 1, ":duplicated-count 1"},
+		{"unique-ids-duplicates.json", "unique-ids", 1, "was returned by op"},
 		{"unique-ids-empty.json", "unique-ids", 0, "Everything looks good!"},
 		{"txn-list-append-g-nonadjacent.json", "txn-list-append", 1, ":anomaly-types (:G-nonadjacent-item)"},
 		{"txn-list-append-duplicate-appends.json", "txn-list-append", 2, "value 1 appended to key 10 multiple times!"},

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -125,6 +126,16 @@ func TestChallenge1Echo(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(r.store, "latest", "results.edn")); err != nil {
 		t.Errorf("store/latest does not lead to the run: %v", err)
 	}
+	// A challenge run records the challenge and how it did on its targets.
+	if b, err := os.ReadFile(filepath.Join(latest, "test.json")); err != nil || !strings.Contains(string(b), `"challenge": "1"`) {
+		t.Errorf("test.json does not record challenge 1: %v\n%s", err, b)
+	}
+	if b, err := os.ReadFile(filepath.Join(latest, "targets.json")); err != nil || !strings.Contains(string(b), `"met": true`) {
+		t.Errorf("targets.json does not hold the met targets: %v\n%s", err, b)
+	}
+	if _, err := os.Stat(filepath.Join(latest, "explanation.md")); err == nil {
+		t.Error("a valid run has an explanation.md")
+	}
 }
 
 func TestBrokenNodes(t *testing.T) {
@@ -136,6 +147,9 @@ func TestBrokenNodes(t *testing.T) {
 		// within bounds how long the run may take: a crash is reported at
 		// once, not after the time limit.
 		within time.Duration
+		// explains are in the run's explanation.md; check, if set, reads it.
+		explains []string
+		check    func(t *testing.T, explanation string)
 	}{
 		{
 			name:  "echo that alters the payload",
@@ -147,20 +161,22 @@ func TestBrokenNodes(t *testing.T) {
 			name: "node printing non-JSON",
 			args: []string{"-w", "echo", "--bin", bin("echo-junk"), "--node-count", "1", "--time-limit", "2"},
 			code: 1,
-			wants: []string{"node n0 printed a malformed message on stdout: not well-formed JSON",
-				"line: echoing Please echo", ":stats {:valid? false", "Analysis invalid!"},
+			wants: []string{"Node n0 printed a line on stdout that is not a message: not well-formed JSON",
+				"    echoing Please echo", "!! UNDER MAELSTROM, NODE n0 WOULD HAVE GONE SILENT AT", ":stats {:valid? false", "Analysis invalid!"},
 		},
 		{
-			name:  "unique-ids that repeats ids across nodes",
-			args:  []string{"-w", "unique-ids", "--bin", bin("unique-ids-dup"), "--node-count", "3", "--time-limit", "3", "--rate", "100"},
-			code:  1,
-			wants: []string{":duplicated-count", ":workload {:valid? false"},
+			name:     "unique-ids that repeats ids across nodes",
+			args:     []string{"-w", "unique-ids", "--bin", bin("unique-ids-dup"), "--node-count", "3", "--time-limit", "3", "--rate", "100"},
+			code:     1,
+			wants:    []string{":duplicated-count", ":workload {:valid? false"},
+			explains: []string{"## workload: id ", "was returned twice", "was returned by op 0 → op 1 (process 0 on n0"},
 		},
 		{
-			name:  "counter that reads its local sum only",
-			args:  []string{"-w", "g-counter", "--bin", bin("counter-local"), "--node-count", "3", "--time-limit", "5", "--rate", "100"},
-			code:  1,
-			wants: []string{":final-reads", ":workload {:valid? false"},
+			name:     "counter that reads its local sum only",
+			args:     []string{"-w", "g-counter", "--bin", bin("counter-local"), "--node-count", "3", "--time-limit", "5", "--rate", "100"},
+			code:     1,
+			wants:    []string{":final-reads", ":workload {:valid? false"},
+			explains: []string{"not acceptable", "(process 0 on n0", "(process 1 on n1", "(process 2 on n2", "TOO LOW by", "Too low usually means"},
 		},
 		{
 			// seq-kv's staleness is random: about 5 runs in 6 catch it,
@@ -171,17 +187,20 @@ func TestBrokenNodes(t *testing.T) {
 			wants: []string{":final-reads", ":workload {:valid? false"},
 		},
 		{
-			name:  "broadcast that keeps values local",
-			args:  []string{"-w", "broadcast", "--bin", bin("broadcast-local"), "--node-count", "5", "--time-limit", "5", "--rate", "10"},
-			code:  1,
-			wants: []string{":lost-count", ":workload {:valid? false"},
+			name:     "broadcast that keeps values local",
+			args:     []string{"-w", "broadcast", "--bin", bin("broadcast-local"), "--node-count", "5", "--time-limit", "5", "--rate", "10"},
+			code:     1,
+			wants:    []string{":lost-count", ":workload {:valid? false"},
+			explains: []string{"acknowledged were lost", "was added by op", "the last read that missed it was op", "no partitions"},
+			check:    lostValuesStayOnTheirNode,
 		},
 		{
 			name: "broadcast that never repairs what partitions lost",
 			args: []string{"-w", "broadcast", "--bin", bin("broadcast-norepair"), "--node-count", "5", "--time-limit", "20", "--rate", "10",
 				"--nemesis", "partition", "--nemesis-interval", "5"},
-			code:  1,
-			wants: []string{":lost-count", ":workload {:valid? false"},
+			code:     1,
+			wants:    []string{":lost-count", ":workload {:valid? false"},
+			explains: []string{"acknowledged were lost", "the partitions of this run: ", "heard nothing from", "partitions active after it was known at"},
 		},
 		{
 			name:  "g-set kept on one node is correct",
@@ -196,11 +215,22 @@ func TestBrokenNodes(t *testing.T) {
 			wants: []string{":lost-count", ":workload {:valid? false"},
 		},
 		{
-			name:   "node that exits mid-run",
-			args:   []string{"-w", "echo", "--bin", bin("echo-exit"), "--node-count", "2", "--time-limit", "60", "--rate", "50"},
-			code:   255,
-			wants:  []string{"crashed with exit status 3", "simulated failure: out of echoes", "Test crashed!"},
-			within: 30 * time.Second,
+			name:     "node that exits mid-run",
+			args:     []string{"-w", "echo", "--bin", bin("echo-exit"), "--node-count", "2", "--time-limit", "60", "--rate", "50"},
+			code:     255,
+			wants:    []string{"crashed with exit status 3", "simulated failure: out of echoes", "Test crashed!"},
+			within:   30 * time.Second,
+			explains: []string{"# Why this echo run crashed", "crashed with exit status 3"},
+		},
+		{
+			// Step 1 of Maelstrom's broadcast guide, with no topology
+			// handler: a crash during setup, never a timeout.
+			name: "broadcast node with no topology handler",
+			args: []string{"-w", "broadcast", "--bin", bin("broadcast-no-handler"), "--node-count", "3", "--time-limit", "5", "--", "topology"},
+			code: 255,
+			wants: []string{"crashed with exit status 1 during setup.", "No handler for", `"type":"topology"`, "Test crashed!",
+				"glomers: the test crashed (report above and in ", "crash.txt"},
+			within: 20 * time.Second,
 		},
 		{
 			name:  "node that never answers init",
@@ -215,10 +245,11 @@ func TestBrokenNodes(t *testing.T) {
 			wants: []string{"with no trailing newline", `"init_ok"`},
 		},
 		{
-			name:  "txn store that exposes aborted writes",
-			args:  []string{"-w", "txn-rw-register", "--bin", bin("txn-g1a"), "--node-count", "2", "--concurrency", "2n", "--time-limit", "5", "--rate", "200", "--consistency-models", "read-committed"},
-			code:  1,
-			wants: []string{":G1a", ":workload {:valid? false"},
+			name:     "txn store that exposes aborted writes",
+			args:     []string{"-w", "txn-rw-register", "--bin", bin("txn-g1a"), "--node-count", "2", "--concurrency", "2n", "--time-limit", "5", "--rate", "200", "--consistency-models", "read-committed"},
+			code:     1,
+			wants:    []string{":G1a", ":workload {:valid? false"},
+			explains: []string{"## workload: G1a", "Aborted read", ", which failed.", "so the history is not read-committed"},
 		},
 		{
 			name:  "txn store that replicates intermediate writes",
@@ -250,10 +281,11 @@ func TestBrokenNodes(t *testing.T) {
 			wants: []string{":incompatible-order [{:key", ":workload {:valid? false"},
 		},
 		{
-			name:  "kafka that gives concurrent sends one offset",
-			args:  []string{"-w", "kafka", "--bin", bin("kafka-dup-offsets"), "--node-count", "1", "--concurrency", "2n", "--time-limit", "5", "--rate", "200"},
-			code:  1,
-			wants: []string{":bad-error-types [:inconsistent-offsets]", "Analysis invalid!"},
+			name:     "kafka that gives concurrent sends one offset",
+			args:     []string{"-w", "kafka", "--bin", bin("kafka-dup-offsets"), "--node-count", "1", "--concurrency", "2n", "--time-limit", "5", "--rate", "200"},
+			code:     1,
+			wants:    []string{":bad-error-types [:inconsistent-offsets]", "Analysis invalid!"},
+			explains: []string{"## workload: inconsistent-offsets", "was seen holding 2 different messages", "and acknowledged at offset"},
 		},
 		{
 			name:  "kafka whose polls skip an offset",
@@ -262,16 +294,18 @@ func TestBrokenNodes(t *testing.T) {
 			wants: []string{":bad-error-types [:poll-skip]", "Analysis invalid!"},
 		},
 		{
-			name:  "kafka that loses acknowledged sends",
-			args:  []string{"-w", "kafka", "--bin", bin("kafka-lost"), "--node-count", "1", "--concurrency", "2n", "--time-limit", "5", "--rate", "200"},
-			code:  1,
-			wants: []string{":lost-write {:count", "Analysis invalid!"},
+			name:     "kafka that loses acknowledged sends",
+			args:     []string{"-w", "kafka", "--bin", bin("kafka-lost"), "--node-count", "1", "--concurrency", "2n", "--time-limit", "5", "--rate", "200"},
+			code:     1,
+			wants:    []string{":lost-write {:count", "Analysis invalid!"},
+			explains: []string{"## workload: lost-write", "was acknowledged at offset", "yet no poll ever returned it"},
 		},
 		{
-			name:  "lin-kv that reads from a stale local cache",
-			args:  []string{"-w", "lin-kv", "--bin", bin("linkv-stale"), "--node-count", "3", "--concurrency", "2n", "--time-limit", "5", "--rate", "50"},
-			code:  1,
-			wants: []string{":analyzer :porcupine", ":failures [0]", ":workload {:valid? false"},
+			name:     "lin-kv that reads from a stale local cache",
+			args:     []string{"-w", "lin-kv", "--bin", bin("linkv-stale"), "--node-count", "3", "--concurrency", "2n", "--time-limit", "5", "--rate", "50"},
+			code:     1,
+			wants:    []string{":analyzer :porcupine", ":failures [0]", ":workload {:valid? false"},
+			explains: []string{"## workload: key 0 is not linearizable", "no order of key 0's", "[linear-0.html](linear-0.html)"},
 		},
 		{
 			name:  "lin-kv register kept on one node is linearizable",
@@ -294,6 +328,47 @@ func TestBrokenNodes(t *testing.T) {
 			if tt.within > 0 && r.took > tt.within {
 				t.Errorf("took %s; a crash must end the run long before the time limit", r.took)
 			}
+			if tt.explains == nil && tt.check == nil {
+				return
+			}
+			dir := filepath.Join(r.store, tt.args[1], "latest")
+			b, err := os.ReadFile(filepath.Join(dir, "explanation.md"))
+			if err != nil {
+				t.Fatalf("no explanation: %v", err)
+			}
+			for _, w := range tt.explains {
+				if !strings.Contains(string(b), w) {
+					t.Errorf("explanation.md lacks %q:\n%s", w, b)
+				}
+			}
+			if !strings.Contains(r.stdout+r.stderr, "explanation.md") {
+				t.Error("the console does not point to explanation.md")
+			}
+			if tt.check != nil {
+				tt.check(t, string(b))
+			}
 		})
+	}
+}
+
+// lostValueLine matches a lost value of the explanation: the node its
+// add went to, the node of the last read that returned it, and the node
+// of the last read that missed it.
+var lostValueLine = regexp.MustCompile(`value (\d+) was added by op \d+ → op \d+ \(process \d+ on (n\d+),[^;]*; the last read that returned it was op \d+ → op \d+ \(process \d+ on (n\d+),[^;]*; the last read that missed it was op \d+ → op \d+ \(process \d+ on (n\d+),`)
+
+// lostValuesStayOnTheirNode checks the explanation's nodes against what
+// broadcast-local does: a value stays on the node a client added it to, so
+// only reads there return it and the last read that missed it was on
+// another node. This proves the process-to-node mapping on a real run.
+func lostValuesStayOnTheirNode(t *testing.T, explanation string) {
+	t.Helper()
+	ms := lostValueLine.FindAllStringSubmatch(explanation, -1)
+	if len(ms) == 0 {
+		t.Fatalf("no lost value with its add, its last read and its last miss in:\n%s", explanation)
+	}
+	for _, m := range ms {
+		if m[2] != m[3] || m[4] == m[2] {
+			t.Errorf("value %s: added on %s, last returned on %s, last missed on %s; broadcast-local keeps it on the node it was added to", m[1], m[2], m[3], m[4])
+		}
 	}
 }

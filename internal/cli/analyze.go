@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/checker/availability"
+	"github.com/glomers/glomers/internal/explain"
 	"github.com/glomers/glomers/internal/history"
 	"github.com/glomers/glomers/internal/network"
 	"github.com/glomers/glomers/internal/rundir"
@@ -108,6 +110,10 @@ func analyzeCmd(args []string, env Env) int {
 		return ExitCrash
 	}
 	fmt.Fprintf(env.Stdout, "%s\n\n%s\n", b, runner.Verdict(results.Valid))
+	if dir == "" && results.Valid != checker.Valid {
+		// A loose history: explain it on the console only.
+		fmt.Fprintf(env.Stdout, "\n%s", runner.ExplainText(w.Name, opts, h, results))
+	}
 	if dir != "" {
 		run := &rundir.Run{Dir: dir}
 		if err := run.WriteEDN("results.edn", results); err != nil {
@@ -117,6 +123,13 @@ func analyzeCmd(args []string, env Env) int {
 		if err := run.WriteJSON("results.json", results); err != nil {
 			fmt.Fprintf(env.Stderr, "glomers analyze: %v\n", err)
 			return ExitCrash
+		}
+		text, err := runner.Explain(dir, w.Name, opts, h, &results, nil)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "glomers analyze: the explanation is incomplete: %v\n", err)
+		}
+		if text != "" {
+			fmt.Fprintf(env.Stdout, "\n%s\n(also in %s)\n", text, filepath.Join(dir, explain.File))
 		}
 	}
 	return exitCode(&runner.Outcome{Dir: dir, Results: results}, nil, env)

@@ -125,9 +125,11 @@ func exitCode(out *runner.Outcome, err error, env Env) int {
 	var crash *runner.CrashError
 	switch {
 	case errors.As(err, &crash):
-		fmt.Fprintf(env.Stderr, "\nglomers: the test crashed:\n%v\n", crash.Err)
+		// The runner has printed the report; say where it is kept.
 		if out != nil {
-			fmt.Fprintf(env.Stderr, "(history and node logs are in %s)\n", out.Dir)
+			fmt.Fprintf(env.Stderr, "\nglomers: the test crashed (report above and in %s; history and node logs are there too)\n", filepath.Join(out.Dir, runner.CrashFile))
+		} else {
+			fmt.Fprintf(env.Stderr, "\nglomers: the test crashed:\n%v\n", crash.Err)
 		}
 		return ExitCrash
 	case err != nil:

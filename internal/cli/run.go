@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/glomers/glomers/internal/preset"
+	"github.com/glomers/glomers/internal/rundir"
 	"github.com/glomers/glomers/internal/runner"
 )
 
@@ -76,6 +77,7 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 		r.verdict, r.code = "bad flags", code
 		return r
 	}
+	cfg.Challenge = p.ID
 	out, err := runner.Run(cfg)
 	r.code = exitCode(out, err, env)
 	if err != nil {
@@ -90,14 +92,19 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 	}
 	r.met = true
 	var notes []string
+	judged := []rundir.Target{}
 	for _, t := range p.Targets {
 		ok, got := t.Check(out.Results)
 		mark := "met"
 		if !ok {
 			mark, r.met = "MISSED", false
 		}
+		judged = append(judged, rundir.Target{Name: t.Name, Got: got, Met: ok})
 		notes = append(notes, fmt.Sprintf("%s: %s (%s)", t.Name, got, mark))
 		fmt.Fprintf(env.Stdout, "target %-48s %-14s %s\n", t.Name, got, mark)
+	}
+	if err := (&rundir.Run{Dir: out.Dir}).WriteJSON(rundir.TargetsFile, judged); err != nil {
+		fmt.Fprintf(env.Stderr, "glomers: %v\n", err)
 	}
 	r.targets = strings.Join(notes, "; ")
 	if !r.met && r.code == ExitValid {

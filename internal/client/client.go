@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -27,6 +28,18 @@ type Client struct {
 	net       Network
 	nextMsgID int64
 	inbox     *mailbox.Mailbox[message.Message]
+	onStray   func(Stray)
+}
+
+// Stray is a message a client received that answers none of its
+// requests: it has no integer in_reply_to, or one the client never sent.
+// Late replies to earlier requests are not strays.
+type Stray struct {
+	Msg     message.Message
+	Problem string // e.g. `with no "in_reply_to"`
+	// Waiting is the msg_id of the request the client was waiting for
+	// when the message was found, 0 if none.
+	Waiting int64
 }
 
 // Open registers a client with the given id.
@@ -35,6 +48,10 @@ func Open(net Network, id string) *Client {
 	net.Register(id, c.inbox.Put)
 	return c
 }
+
+// OnStray makes the client call f with every stray message it discards,
+// from the goroutine that calls Call. Set it before the first Call.
+func (c *Client) OnStray(f func(Stray)) { c.onStray = f }
 
 // ID returns the client's network id.
 func (c *Client) ID() string { return c.id }
@@ -53,7 +70,7 @@ func (c *Client) Call(ctx context.Context, dest string, body message.Body, timeo
 		req[k] = v
 	}
 	req["msg_id"] = id
-	c.inbox.TakeAll() // stale replies to earlier requests
+	c.discard(c.inbox.TakeAll(), 0) // late replies to earlier requests
 	if _, err := c.net.Send(message.New(c.id, dest, req)); err != nil {
 		return nil, fmt.Errorf("client %s: %w", c.id, err)
 	}
@@ -76,16 +93,71 @@ func (c *Client) Call(ctx context.Context, dest string, body message.Body, timeo
 // take returns the first well-formed reply to msg id among the messages
 // that arrived, discarding the others.
 func (c *Client) take(id int64) (message.Body, bool) {
-	for _, m := range c.inbox.TakeAll() {
+	msgs := c.inbox.TakeAll()
+	for i, m := range msgs {
 		b, err := m.DecodeBody()
 		if err != nil {
 			continue
 		}
 		if r, ok := b.Int("in_reply_to"); ok && r == id {
+			c.discard(msgs[:i], id)
+			c.discard(msgs[i+1:], 0)
 			return b, true
 		}
 	}
+	c.discard(msgs, id)
 	return nil, false
+}
+
+// discard drops msgs, reporting the strays among them; waiting is the
+// msg_id the client waits for, 0 if none.
+func (c *Client) discard(msgs []message.Message, waiting int64) {
+	if c.onStray == nil {
+		return
+	}
+	for _, m := range msgs {
+		if p := strayProblem(m, c.nextMsgID); p != "" {
+			c.onStray(Stray{Msg: m, Problem: p, Waiting: waiting})
+		}
+	}
+}
+
+// strayProblem says why m answers no request of a client that has sent
+// msg_ids 1..sent, or "" if it may be a (late) reply.
+func strayProblem(m message.Message, sent int64) string {
+	b, err := m.DecodeBody()
+	if err != nil {
+		return "whose body is not a JSON object"
+	}
+	v, present := b["in_reply_to"]
+	r, ok := b.Int("in_reply_to")
+	switch {
+	case !present:
+		return `with no "in_reply_to"`
+	case !ok:
+		return fmt.Sprintf(`whose "in_reply_to" is %s, not an integer msg_id`, jsonText(v))
+	case r < 1 || r > sent:
+		return fmt.Sprintf(`with "in_reply_to" %d, a msg_id this client never sent (it has sent %s)`, r, sentRange(sent))
+	}
+	return ""
+}
+
+func sentRange(sent int64) string {
+	switch sent {
+	case 0:
+		return "none yet"
+	case 1:
+		return "msg_id 1"
+	}
+	return fmt.Sprintf("msg_ids 1 to %d", sent)
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 func replyError(b message.Body) error {

@@ -225,3 +225,49 @@ func TestClose(t *testing.T) {
 		t.Error("Close did not deregister the client")
 	}
 }
+
+func TestCallReportsStrays(t *testing.T) {
+	// Request 1 gets a reply without in_reply_to, one to a msg_id never
+	// sent and the right one; request 2 a late reply to 1 (no stray) and
+	// one whose in_reply_to is a string, then the right one.
+	net := newFakeNet(func(req message.Message, b message.Body) []message.Message {
+		id, _ := b.Int("msg_id")
+		right := reply(req, message.Body{"type": "echo_ok", "in_reply_to": id})
+		if id == 1 {
+			return []message.Message{
+				reply(req, message.Body{"type": "echo_ok", "echo": "x"}),
+				reply(req, message.Body{"type": "echo_ok", "in_reply_to": 9}),
+				right,
+			}
+		}
+		return []message.Message{
+			reply(req, message.Body{"type": "echo_ok", "in_reply_to": 1}),
+			reply(req, message.Body{"type": "echo_ok", "in_reply_to": "2"}),
+			right,
+		}
+	})
+	c := Open(net, "c3")
+	var strays []Stray
+	c.OnStray(func(s Stray) { strays = append(strays, s) })
+	for range 2 {
+		if _, err := c.Call(context.Background(), "n1", message.Body{"type": "echo"}, time.Second); err != nil {
+			t.Fatalf("Call: %v", err)
+		}
+	}
+	want := []struct {
+		problem string
+		waiting int64
+	}{
+		{`with no "in_reply_to"`, 1},
+		{`with "in_reply_to" 9, a msg_id this client never sent (it has sent msg_id 1)`, 1},
+		{`whose "in_reply_to" is "2", not an integer msg_id`, 2},
+	}
+	if len(strays) != len(want) {
+		t.Fatalf("%d strays, want %d: %+v", len(strays), len(want), strays)
+	}
+	for i, w := range want {
+		if strays[i].Problem != w.problem || strays[i].Waiting != w.waiting || strays[i].Msg.Src != "n1" {
+			t.Errorf("stray %d: %q waiting %d from %s, want %q waiting %d from n1", i, strays[i].Problem, strays[i].Waiting, strays[i].Msg.Src, w.problem, w.waiting)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/jsonvalue"
 )
 
 // ErrorCode describes one registered Maelstrom error code.
@@ -60,11 +61,18 @@ type MalformedReplyError struct {
 	Node    string
 	Request map[string]any
 	Reply   map[string]any
-	Reason  string
+	// Expected shows the reply the schema wants, as JSON with
+	// placeholders; empty if unknown.
+	Expected string
+	Reason   string
 }
 
 func (e *MalformedReplyError) Error() string {
-	return fmt.Sprintf("malformed RPC response: node %s answered %v with %v: %s", e.Node, e.Request, e.Reply, e.Reason)
+	msg := fmt.Sprintf("malformed RPC response: node %s was sent %s", e.Node, jsonvalue.Text(e.Request))
+	if e.Expected != "" {
+		msg += fmt.Sprintf(", expected a reply of the form %s", e.Expected)
+	}
+	return msg + fmt.Sprintf(", but received %s: %s", jsonvalue.Text(e.Reply), e.Reason)
 }
 
 // Complete finishes an invocation whose RPC failed with err, as Maelstrom's

@@ -6,17 +6,24 @@ package conformance
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/glomers/glomers/internal/history"
 )
 
-// Dir returns the corpus folder, or skips the test with a clear message
-// when it is absent (CI always has it).
+// Dir returns the corpus folder. When it is absent the test skips, or,
+// under CI=true, fails: CI must never pass without the corpus. A test that
+// reads the corpus must have "Conformance" in its name, which is how
+// `make test` lists the tests it skips (see scripts/conformance-missing.sh).
 func Dir(t testing.TB) string {
 	t.Helper()
+	if !strings.Contains(t.Name(), "Conformance") {
+		t.Fatalf("%s reads the conformance corpus, so its name must contain \"Conformance\" (make test lists those tests when the corpus is missing)", t.Name())
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -27,15 +34,24 @@ func Dir(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("skipping: no go.mod above the test's folder, so no ../shared/conformance beside the repository")
+			missing(t, "no go.mod above the test's folder, so no ../shared/conformance beside the repository")
 		}
 		dir = parent
 	}
 	c := filepath.Join(dir, "..", "shared", "conformance")
 	if _, err := os.Stat(c); err != nil {
-		t.Skipf("skipping: the conformance corpus is not at %s (it lives beside the repository as ../shared/conformance)", c)
+		missing(t, fmt.Sprintf("the conformance corpus is not at %s (it lives beside the repository as ../shared/conformance)", c))
 	}
 	return c
+}
+
+// missing skips the test for want of the corpus, or fails it under CI=true.
+func missing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s; CI=true, so a missing corpus fails rather than skips", why)
+	}
+	t.Skip("skipping: " + why)
 }
 
 // Glob returns the corpus files matching pattern (e.g. "kafka-*.json"),

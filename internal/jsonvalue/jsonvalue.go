@@ -63,3 +63,15 @@ func Kind(v any) string {
 	}
 	return fmt.Sprintf("a %T", v)
 }
+
+// Text writes a decoded value back as compact JSON, for messages people
+// read; a value JSON cannot hold is printed with %v.
+func Text(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}

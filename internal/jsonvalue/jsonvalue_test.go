@@ -3,6 +3,7 @@ package jsonvalue
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +38,23 @@ func TestDecodeNumbers(t *testing.T) {
 	for _, bad := range []string{``, `{`, `1 2`, `nul`} {
 		if _, err := Decode([]byte(bad)); err == nil {
 			t.Errorf("Decode(%q) accepted", bad)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	tests := []struct {
+		v    any
+		want string
+	}{
+		{map[string]any{"type": "echo", "echo": "a<b"}, `{"echo":"a<b","type":"echo"}`},
+		{[]any{int64(1), 2.5, nil}, `[1,2.5,null]`},
+		{"x", `"x"`},
+		{func() {}, "0x"},
+	}
+	for _, tt := range tests {
+		if got := Text(tt.v); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("Text(%v) = %s, want %s", tt.v, got, tt.want)
 		}
 	}
 }

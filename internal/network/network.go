@@ -57,6 +57,19 @@ func New(lat Latency, rng *rand.Rand) *Network {
 	}
 }
 
+// UnknownIDError is a message whose src or dest is not on the network.
+type UnknownIDError struct {
+	Field string // "src" or "dest"
+	ID    string
+}
+
+func (e *UnknownIDError) Error() string {
+	if e.Field == "src" {
+		return fmt.Sprintf("invalid source %q: no such node, client or service is on the network", e.ID)
+	}
+	return fmt.Sprintf("invalid destination %q: no such node, client or service is on the network (a reply to a client that already timed out or was closed?)", e.ID)
+}
+
 // Register makes id a valid source and destination.
 func (n *Network) Register(id string) { n.registered[id] = true }
 
@@ -72,9 +85,9 @@ func (n *Network) Registered(id string) bool { return n.registered[id] }
 func (n *Network) Send(now time.Duration, m message.Message) (message.Message, error) {
 	switch {
 	case m.Src == "" || !n.registered[m.Src]:
-		return m, fmt.Errorf("invalid source %q: no such node, client or service is on the network", m.Src)
+		return m, &UnknownIDError{Field: "src", ID: m.Src}
 	case m.Dest == "" || !n.registered[m.Dest]:
-		return m, fmt.Errorf("invalid destination %q: no such node, client or service is on the network (a reply to a client that already timed out or was closed?)", m.Dest)
+		return m, &UnknownIDError{Field: "dest", ID: m.Dest}
 	}
 	m.ID = n.nextMsgID
 	n.nextMsgID++

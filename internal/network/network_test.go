@@ -1,6 +1,7 @@
 package network
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -249,17 +250,19 @@ func TestPartitions(t *testing.T) {
 }
 
 func TestSendRejectsUnregistered(t *testing.T) {
-	tests := []struct{ src, dest string }{
-		{"n9", "n1"},
-		{"n1", "n9"},
-		{"", "n1"},
-		{"n1", ""},
-		{"c3", "n1"},
+	tests := []struct{ src, dest, field, id string }{
+		{"n9", "n1", "src", "n9"},
+		{"n1", "n9", "dest", "n9"},
+		{"", "n1", "src", ""},
+		{"n1", "", "dest", ""},
+		{"c3", "n1", "src", "c3"},
 	}
 	for _, tt := range tests {
 		n := newNet(Latency{}, "n1", "n2")
-		if _, err := n.Send(0, message.New(tt.src, tt.dest, message.Body{})); err == nil {
-			t.Errorf("Send(%q -> %q) accepted a message", tt.src, tt.dest)
+		_, err := n.Send(0, message.New(tt.src, tt.dest, message.Body{}))
+		var unknown *UnknownIDError
+		if !errors.As(err, &unknown) || unknown.Field != tt.field || unknown.ID != tt.id {
+			t.Errorf("Send(%q -> %q) = %v, want an unknown %s %q", tt.src, tt.dest, err, tt.field, tt.id)
 		}
 		if j := n.Journal(); len(j) != 0 {
 			t.Errorf("Send(%q -> %q) failed but journaled %v", tt.src, tt.dest, j)

@@ -58,6 +58,7 @@ type Process struct {
 
 	mu      sync.Mutex
 	partial []byte
+	lastIn  []byte // the last line written to stdin
 	stdinQ  *mailbox.Mailbox[[]byte]
 
 	exited  chan struct{}
@@ -155,13 +156,26 @@ type Crash struct {
 	Stdout  []string
 	Stderr  []string
 	LogPath string
+	// LastInput is the last message written to the node's stdin, without
+	// its newline: often the one it could not handle. Empty if none.
+	LastInput string
+	// During, if set, names the part of the test it crashed in (set by
+	// the runner, e.g. "setup").
+	During string
 }
 
 func (c *Crash) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Node %s crashed with %s.", c.Node, c.Status)
+	fmt.Fprintf(&b, "Node %s crashed with %s", c.Node, c.Status)
+	if c.During != "" {
+		fmt.Fprintf(&b, " during %s", c.During)
+	}
+	b.WriteString(".")
 	fmt.Fprintf(&b, " Before crashing, it wrote to STDOUT:\n\n%s\n\nAnd to STDERR:\n\n%s\n\nFull STDERR logs are available in %s",
 		block(c.Stdout), block(c.Stderr), c.LogPath)
+	if c.LastInput != "" {
+		fmt.Fprintf(&b, "\n\nThe last message written to its stdin (often the one it could not handle) was:\n\n%s", shorten([]byte(c.LastInput)))
+	}
 	return b.String()
 }
 
@@ -173,7 +187,8 @@ func block(lines []string) string {
 }
 
 // Crash returns the crash report of a node that has exited on its own, or
-// nil if it is running or was killed.
+// nil if it is running or was killed. A node that exited by itself just
+// before Kill reached it still gets its report.
 func (p *Process) Crash() *Crash {
 	select {
 	case <-p.exited:
@@ -184,11 +199,14 @@ func (p *Process) Crash() *Crash {
 	killed := p.killed
 	p.mu.Unlock()
 	if killed {
-		return nil
+		ws, ok := p.waitStatus()
+		if !ok || !ws.Exited() {
+			return nil
+		}
 	}
 	status := "an unknown status"
 	if p.state != nil {
-		if ws, ok := p.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		if ws, ok := p.waitStatus(); ok && ws.Signaled() {
 			status = "signal " + ws.Signal().String()
 		} else {
 			status = fmt.Sprintf("exit status %d", p.state.ExitCode())
@@ -196,7 +214,25 @@ func (p *Process) Crash() *Crash {
 	} else if p.waitErr != nil {
 		status = p.waitErr.Error()
 	}
-	return &Crash{Node: p.cfg.ID, Status: status, Stdout: p.stdout.snapshot(), Stderr: p.stderr.snapshot(), LogPath: p.cfg.LogPath}
+	p.mu.Lock()
+	last := strings.TrimSuffix(string(p.lastIn), "\n")
+	p.mu.Unlock()
+	return &Crash{Node: p.cfg.ID, Status: status, Stdout: p.stdout.snapshot(), Stderr: p.stderr.snapshot(), LogPath: p.cfg.LogPath, LastInput: last}
+}
+
+// Tail returns the node's last stdout and stderr lines (up to TailLines
+// each).
+func (p *Process) Tail() (stdout, stderr []string) {
+	return p.stdout.snapshot(), p.stderr.snapshot()
+}
+
+// waitStatus returns how the process ended, once it has.
+func (p *Process) waitStatus() (syscall.WaitStatus, bool) {
+	if p.state == nil {
+		return 0, false
+	}
+	ws, ok := p.state.Sys().(syscall.WaitStatus)
+	return ws, ok
 }
 
 func (p *Process) wait() {
@@ -220,10 +256,16 @@ func (p *Process) writeStdin() {
 		case <-p.exited:
 			return
 		}
-		for _, line := range p.stdinQ.TakeAll() {
+		lines := p.stdinQ.TakeAll()
+		for _, line := range lines {
 			if _, err := w.Write(line); err != nil {
 				return // the node is gone; Crash reports it
 			}
+		}
+		if len(lines) > 0 {
+			p.mu.Lock()
+			p.lastIn = lines[len(lines)-1]
+			p.mu.Unlock()
 		}
 		if err := w.Flush(); err != nil {
 			return
@@ -280,10 +322,24 @@ func (p *Process) handleLine(line []byte) {
 	}
 	if p.hooks.Message != nil {
 		if err := p.hooks.Message(m); err != nil {
-			p.problem(fmt.Errorf("node %s sent a message the network refused: %w\n  line: %s", p.cfg.ID, err, shorten(line)))
+			p.problem(&RefusedError{Node: p.cfg.ID, Line: string(line), Err: err})
 		}
 	}
 }
+
+// RefusedError is a valid message of a node that the Message hook
+// refused, such as one to an unknown destination.
+type RefusedError struct {
+	Node string
+	Line string // the stdout line, without its newline
+	Err  error
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("node %s sent a message the network refused: %v\n  line: %s", e.Node, e.Err, shorten([]byte(e.Line)))
+}
+
+func (e *RefusedError) Unwrap() error { return e.Err }
 
 func (p *Process) problem(err error) {
 	if p.hooks.Problem != nil {

@@ -91,6 +91,36 @@ printf '%s' '{"src":"n1","dest":"c1","body":{"type":"unfinished"}}'
 			t.Errorf("problem %d = %v, want it to name n1 and say %q", i, r.problems[i], w)
 		}
 	}
+	var parse *message.ParseError
+	if !errors.As(r.problems[0], &parse) || parse.Node != "n1" || parse.Line != "not json" {
+		t.Errorf("problem 0 = %#v, want a *message.ParseError for n1's line", r.problems[0])
+	}
+	var refused *RefusedError
+	if !errors.As(r.problems[1], &refused) || refused.Node != "n1" || refused.Line != `{"src":"n1","dest":"nobody","body":{}}` || refused.Err.Error() != "invalid destination" {
+		t.Errorf("problem 1 = %#v, want a *RefusedError with n1's line and the hook's error", r.problems[1])
+	}
+}
+
+func TestCrashReportNamesLastInputAndPhase(t *testing.T) {
+	r := &recorder{}
+	p := start(t, "read -r line\necho \"no handler for $line\" >&2\nexit 1\n", r)
+	p.Deliver(message.New("c4", "n1", message.Body{"type": "topology"}))
+	waitExit(t, p)
+	c := p.Crash()
+	if c == nil {
+		t.Fatal("no crash report")
+	}
+	c.During = "setup"
+	msg := c.Error()
+	for _, w := range []string{"Node n1 crashed with exit status 1 during setup.", "no handler for", "The last message written to its stdin",
+		`{"id":0,"src":"c4","dest":"n1","body":{"type":"topology"}}`} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("crash report lacks %q:\n%s", w, msg)
+		}
+	}
+	if stdout, stderr := p.Tail(); len(stdout) != 0 || len(stderr) != 1 {
+		t.Errorf("Tail() = %q, %q; want no stdout and one stderr line", stdout, stderr)
+	}
 }
 
 func TestCrashReport(t *testing.T) {

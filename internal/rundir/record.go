@@ -16,6 +16,7 @@ import (
 // Record is what test.json keeps of a run: enough to analyse it again.
 type Record struct {
 	Name              string   `json:"name"`
+	Challenge         string   `json:"challenge,omitempty"` // the preset run, e.g. "3e"
 	Argv              []string `json:"argv"`
 	Seed              uint64   `json:"seed"`
 	Bin               string   `json:"bin"`
@@ -34,6 +35,17 @@ type Record struct {
 	KeyCount          int      `json:"key-count"`
 	MaxTxnLength      int      `json:"max-txn-length"`
 	MaxWritesPerKey   int      `json:"max-writes-per-key"`
+}
+
+// TargetsFile holds, for a run of a challenge, each target and whether
+// the run met it: a JSON list of Target.
+const TargetsFile = "targets.json"
+
+// Target is one challenge target as judged on a run.
+type Target struct {
+	Name string `json:"name"`
+	Got  string `json:"got"`
+	Met  bool   `json:"met"`
 }
 
 // Options returns the workload options the run used.

@@ -121,10 +121,13 @@ func (t *test) invoke(w *worker, op history.Op) history.Op {
 	}
 	done, err := wl.Invoke(t.ctx, call, op)
 	var malformed *client.MalformedReplyError
+	if errors.As(err, &malformed) {
+		t.malformed(malformed)
+	}
 	switch {
 	case err == nil:
 		return done
-	case wl.NoErrorMapping, errors.As(err, &malformed):
+	case wl.NoErrorMapping, malformed != nil:
 		return client.Indeterminate(op, err)
 	}
 	return client.Complete(op, err, wl.Idempotent[op.F])
@@ -200,7 +203,7 @@ func (t *test) finalPhase() {
 	}
 	t.drv.Heal()
 	t.log.info("Waiting for recovery...")
-	if !t.sleep(RecoveryWait) {
+	if !t.sleep(t.cfg.recoveryWait()) {
 		return
 	}
 	next := t.finalOps()

@@ -38,20 +38,46 @@ type Config struct {
 	LogNetSend bool
 	LogNetRecv bool
 
+	// Challenge is the preset the test runs for ("3e"), or "".
+	Challenge string
+
 	Seed     uint64   // seeds every random choice of the runner
 	StoreDir string   // the store root, normally "store"
 	Argv     []string // the command line, recorded in test.json
 
 	Console  io.Writer // where people read the run; nil for none
 	Progress bool      // show a live progress line (on a terminal)
+
+	// InitTimeout and RecoveryWait, when positive, replace the protocol's
+	// DefaultInitTimeout and DefaultRecoveryWait; the CLI leaves them
+	// zero, tests shorten them.
+	InitTimeout  time.Duration
+	RecoveryWait time.Duration
 }
 
-// Timeouts of the protocol.
+// Timeouts of the protocol, as Maelstrom has them.
 const (
-	InitTimeout     = 10 * time.Second
-	RecoveryWait    = 10 * time.Second
-	maxConsoleNotes = 10
+	// DefaultInitTimeout is how long a node has to answer init.
+	DefaultInitTimeout = 10 * time.Second
+	// DefaultRecoveryWait is how long the runner waits after healing the
+	// network before the final phase.
+	DefaultRecoveryWait = 10 * time.Second
+	maxConsoleNotes     = 10
 )
+
+func (c Config) initTimeout() time.Duration {
+	if c.InitTimeout > 0 {
+		return c.InitTimeout
+	}
+	return DefaultInitTimeout
+}
+
+func (c Config) recoveryWait() time.Duration {
+	if c.RecoveryWait > 0 {
+		return c.RecoveryWait
+	}
+	return DefaultRecoveryWait
+}
 
 // WorkloadOptions returns the options the workload sees (without its
 // random source, which Run seeds).

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/glomers/glomers/internal/client"
+	"github.com/glomers/glomers/internal/diagnose"
 	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/jsonvalue"
 	"github.com/glomers/glomers/internal/message"
 	"github.com/glomers/glomers/internal/nemesis"
 	"github.com/glomers/glomers/internal/network"
@@ -28,11 +30,17 @@ type Outcome struct {
 	Dir     string  // the run folder
 	Results Results // empty when the test crashed
 	History []history.Op
+	// Diagnostics are the node mistakes seen, also in diagnostics.txt.
+	Diagnostics []diagnose.Diagnostic
 }
 
 // CrashError is a test that could not run to analysis: a node that failed
 // init, crashed or exited, or a setup failure. Maelstrom exits 255 for it.
-type CrashError struct{ Err error }
+// Its report is printed by Run and written to crash.txt.
+type CrashError struct {
+	Err    error
+	Report string // the full report, as printed
+}
 
 func (e *CrashError) Error() string { return e.Err.Error() }
 func (e *CrashError) Unwrap() error { return e.Err }
@@ -57,6 +65,9 @@ type test struct {
 	nextClient   atomic.Int64
 	tearingDown  atomic.Bool
 	notes        atomic.Int64
+	diags        diagnose.Collector
+	// phase names the part of the test running, for crash reports.
+	phase atomic.Value
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -115,9 +126,20 @@ func Run(cfg Config) (*Outcome, error) {
 	if err := t.writeHistory(out.History, journal); err != nil {
 		return out, err
 	}
+	diags, derr := t.writeDiagnostics()
+	out.Diagnostics = diags
 	if crash != nil {
-		t.log.log(true, "ERROR", "glomers", "Test crashed!\n%v", crash)
-		return out, &CrashError{crash}
+		t.showDiagnostics(diags, true)
+		report := t.crashReport(crash)
+		t.log.log(true, "ERROR", "glomers", "Test crashed!\n%s", report)
+		if err := t.writeText(CrashFile, report+"\n"); err != nil {
+			t.log.warn("%v", err)
+		}
+		t.explain(out, crash)
+		return out, &CrashError{Err: crash, Report: report}
+	}
+	if derr != nil {
+		return out, derr
 	}
 	t.log.info("Analyzing...")
 	out.Results = Analyze(cfg.Workload, t.opts, cfg.Availability, out.History, journal)
@@ -137,6 +159,8 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	t.log.log(false, "INFO", "glomers", "%s\n\n%s", b, Verdict(out.Results.Valid))
 	t.log.raw("\n%s\n\n%s\n", b, Verdict(out.Results.Valid))
+	t.showDiagnostics(diags, false)
+	t.explain(out, nil)
 	return out, nil
 }
 
@@ -148,12 +172,15 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 			crash = err
 		}
 	}()
+	t.setPhase("init")
 	if err := t.startNodes(); err != nil {
 		return err
 	}
+	t.setPhase("setup")
 	if err := t.setupClients(); err != nil {
 		return err
 	}
+	t.setPhase("the main phase")
 	stop := t.showProgress()
 	defer stop()
 	t.workers = t.newWorkers()
@@ -163,13 +190,24 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 		return err
 	}
 	if t.cfg.Workload.Final != nil || t.cfg.Workload.FinalGenerator != nil {
+		t.setPhase("the final phase")
 		t.finalPhase()
 	}
 	return context.Cause(t.ctx)
 }
 
 func (t *test) newClient() *client.Client {
-	return client.Open(t.drv, fmt.Sprintf("c%d", t.nextClient.Add(1)-1))
+	c := client.Open(t.drv, fmt.Sprintf("c%d", t.nextClient.Add(1)-1))
+	c.OnStray(func(s client.Stray) { t.stray(c, s) })
+	return c
+}
+
+func (t *test) setPhase(p string) { t.phase.Store(p) }
+
+// currentPhase names the part of the test running.
+func (t *test) currentPhase() string {
+	p, _ := t.phase.Load().(string)
+	return p
 }
 
 // startNodes launches every node and runs the init handshake, in parallel.
@@ -201,7 +239,10 @@ func (t *test) startNodes() error {
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	if cause := context.Cause(t.ctx); cause != nil {
+		return cause // each init saw it; report it once
+	}
+	return joinBlocks(errs)
 }
 
 func (t *test) deliverer(p *process.Process) network.Handler {
@@ -219,7 +260,7 @@ func (t *test) hooks(id string) process.Hooks {
 			_, err := t.drv.Send(m)
 			return err
 		},
-		Problem: t.note,
+		Problem: t.problem,
 		Stderr: func(line string) {
 			if t.cfg.LogStderr {
 				t.log.info("%s stderr: %s", id, line)
@@ -249,6 +290,7 @@ func (t *test) watch(p *process.Process) {
 		return
 	}
 	if c := p.Crash(); c != nil {
+		c.During = t.currentPhase()
 		t.cancel(c)
 	}
 }
@@ -257,26 +299,27 @@ func (t *test) initNode(id string) error {
 	c := t.newClient()
 	defer c.Close()
 	body := message.Body{"type": "init", "node_id": id, "node_ids": t.cfg.Nodes}
-	ctx, cancel := context.WithTimeout(t.ctx, InitTimeout)
+	timeout := t.cfg.initTimeout()
+	ctx, cancel := context.WithTimeout(t.ctx, timeout)
 	defer cancel()
-	reply, err := c.Call(ctx, id, body, InitTimeout)
+	reply, err := c.Call(ctx, id, body, timeout)
 	if cause := context.Cause(t.ctx); cause != nil {
 		return cause
 	}
 	var rpcErr *client.RPCError
 	switch {
 	case errors.Is(err, client.ErrTimeout):
-		msg := fmt.Sprintf("Expected node %s to respond to an init message, but node did not respond within %s.", id, InitTimeout)
-		if partial := t.procs[id].Partial(); len(partial) > 0 {
-			msg += fmt.Sprintf(" It did write this to stdout, but with no trailing newline, so it was never read as a message: %s", shorten(partial))
-		}
-		return errors.New(msg)
+		p := t.procs[id]
+		stdout, stderr := p.Tail()
+		d := diagnose.InitTimeout(id, t.drv.Now(), timeout, string(p.Partial()), stdout, stderr)
+		t.diagnose(d)
+		return errors.New(d.Text())
 	case errors.As(err, &rpcErr):
-		return fmt.Errorf("expected an init_ok message, but node %s responded with error %v", id, rpcErr.Body)
+		return fmt.Errorf("expected an init_ok message, but node %s responded with error %s", id, jsonvalue.Text(rpcErr.Body))
 	case err != nil:
 		return fmt.Errorf("init %s: %w", id, err)
 	case reply.Type() != "init_ok":
-		return fmt.Errorf("expected an init_ok message, but node %s responded with %v", id, reply)
+		return fmt.Errorf("expected an init_ok message, but node %s responded with %s", id, jsonvalue.Text(reply))
 	}
 	return nil
 }
@@ -303,28 +346,33 @@ func (t *test) setupClients() error {
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	if cause := context.Cause(t.ctx); cause != nil {
+		return cause // a node exited: the calls only saw their context end
+	}
+	return joinBlocks(errs)
 }
 
-// teardown kills every node and reports one that had already exited.
+// teardown kills every node and reports the first that had already
+// exited (the crash report lists the others).
 func (t *test) teardown() error {
 	t.tearingDown.Store(true)
-	var crashes []error
+	var first *process.Crash
 	for _, id := range t.cfg.Nodes {
 		p := t.procs[id]
 		if p == nil {
 			continue
 		}
-		if !p.Kill() {
+		if !p.Kill() && first == nil {
 			if c := p.Crash(); c != nil {
-				crashes = append(crashes, c)
+				c.During = t.currentPhase()
+				first = c
 			}
 		}
 	}
-	if err := context.Cause(t.ctx); err != nil {
-		return nil // already reported
+	if err := context.Cause(t.ctx); err != nil || first == nil {
+		return nil // already reported, or nothing to report
 	}
-	return errors.Join(crashes...)
+	return first
 }
 
 // writeHistory writes the history files and the network journal, and
@@ -353,11 +401,4 @@ func (t *test) writeHistory(ops []history.Op, journal []network.Event) error {
 		}
 	}
 	return t.run.MarkLatest()
-}
-
-func shorten(b []byte) string {
-	if len(b) <= 300 {
-		return string(b)
-	}
-	return fmt.Sprintf("%s... (%d bytes)", b[:300], len(b))
 }

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,25 +41,7 @@ func TestBrowser(t *testing.T) {
 	srv := httptest.NewServer(New(root)) // 127.0.0.1, a random port
 	defer srv.Close()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1200, 800),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	bctx := browser(t, bin)
 
 	if err := chromedp.Do(bctx,
 		chromedp.Navigate(srv.URL+"/"),
@@ -113,5 +96,85 @@ func TestBrowser(t *testing.T) {
 	// 40 client ops and the 2 nemesis ops
 	if boxes, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll(".op").length`)); err != nil || boxes != 42 {
 		t.Errorf("timeline shows %d boxes (%v), want 42", boxes, err)
+	}
+}
+
+// browser starts a headless Chromium and returns its context; it stops
+// when the test ends.
+func browser(t *testing.T, bin string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1200, 800),
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(cancelBrowser)
+	return bctx
+}
+
+// TestBrowserFailures opens an invalid run's page and finds its
+// explanation, follows an op link into the timeline, then opens a crashed
+// run's page and finds its crash report.
+func TestBrowserFailures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	bin := chromium(t)
+	root, _, _ := failureStore(t)
+	srv := httptest.NewServer(New(root))
+	defer srv.Close()
+	bctx := browser(t, bin)
+
+	if err := chromedp.Do(bctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Click(chromedp.CSS(`a[href="/run/broadcast/20260103T100000.000Z/"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#explanation")),
+	); err != nil {
+		t.Fatalf("open the invalid run: %v", err)
+	}
+	text, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("#explanation").innerText`))
+	if err != nil || !strings.Contains(text, "value 7 was added by op 3 (process 0 on n0)") {
+		t.Errorf("explanation shows %q (%v)", text, err)
+	}
+	// The explanation is the first thing after the header.
+	first, err := chromedp.Run(bctx, chromedp.Evaluate[bool](
+		`document.querySelector("#explanation").getBoundingClientRect().top < document.querySelector("pre").getBoundingClientRect().top`))
+	if err != nil || !first {
+		t.Errorf("the explanation is not above the results (%v)", err)
+	}
+	if err := chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`#explanation a.op`)),
+		chromedp.WaitVisible(chromedp.CSS(".op")),
+	); err != nil {
+		t.Fatalf("follow the op link: %v", err)
+	}
+	target, err := chromedp.Run(bctx, chromedp.Evaluate[string](`(document.querySelector(":target") || {id: "none"}).id`))
+	if err != nil || target != "op-3" {
+		t.Errorf("the op link leads to %q (%v), want #op-3 in the timeline", target, err)
+	}
+
+	if err := chromedp.Do(bctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Click(chromedp.CSS(`a[href="/run/broadcast/20260103T110000.000Z/"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#crash pre")),
+	); err != nil {
+		t.Fatalf("open the crashed run: %v", err)
+	}
+	text, err = chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("#crash").innerText`))
+	if err != nil || !strings.Contains(text, "Node n0 crashed with exit status 2") || !strings.Contains(text, "panic: no handler for topology") {
+		t.Errorf("crash report shows %q (%v)", text, err)
 	}
 }

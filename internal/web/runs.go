@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/rundir"
 )
 
 // run is one run folder as the pages show it.
@@ -19,6 +20,7 @@ type run struct {
 	Name     string    // the folder name, a timestamp
 	Time     time.Time // parsed from Name, or the folder's modification time
 	Summary  summary
+	Meta     meta
 }
 
 // Path is the run's path under the store, with forward slashes.
@@ -161,6 +163,7 @@ func (s *Server) listRuns() ([]run, error) {
 			}
 			r := run{Workload: w.Name(), Name: e.Name(), Time: runTime(e)}
 			r.Summary = s.summaryOf(filepath.Join(s.root, w.Name(), e.Name()))
+			r.Meta = metaOf(filepath.Join(s.root, w.Name(), e.Name()))
 			runs = append(runs, r)
 		}
 	}
@@ -200,4 +203,68 @@ func parseTimestamp(s string) (time.Time, bool) {
 // not empty, not hidden, no separators.
 func validName(s string) bool {
 	return s != "" && !strings.HasPrefix(s, ".") && !strings.ContainsAny(s, `/\`) && filepath.IsLocal(s)
+}
+
+// meta is what the pages show of a run's test.json and targets.json.
+type meta struct {
+	Challenge string   // the preset, e.g. "3e", or ""
+	Flags     []string // the key flags, short
+	Missed    []string // the challenge targets the run missed
+	Command   string   // the command line
+}
+
+// metaOf reads a run folder's test.json and targets.json; missing files
+// give an empty meta.
+func metaOf(dir string) meta {
+	var m meta
+	if b, err := os.ReadFile(filepath.Join(dir, "test.json")); err == nil {
+		var rec rundir.Record
+		if json.Unmarshal(b, &rec) == nil {
+			m.Challenge, m.Flags = rec.Challenge, keyFlags(rec)
+			if len(rec.Argv) > 0 {
+				m.Command = "glomers " + strings.Join(rec.Argv, " ")
+			}
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, rundir.TargetsFile)); err == nil {
+		var ts []rundir.Target
+		if json.Unmarshal(b, &ts) == nil {
+			for _, t := range ts {
+				if !t.Met {
+					m.Missed = append(m.Missed, fmt.Sprintf("%s (got %s)", t.Name, t.Got))
+				}
+			}
+		}
+	}
+	return m
+}
+
+// keyFlags summarises the flags that tell runs of one workload apart.
+func keyFlags(r rundir.Record) []string {
+	var out []string
+	if n := len(r.Nodes); n > 0 {
+		out = append(out, fmt.Sprintf("%d nodes", n))
+	}
+	if r.Concurrency > 0 && r.Concurrency != len(r.Nodes) {
+		out = append(out, fmt.Sprintf("concurrency %d", r.Concurrency))
+	}
+	if r.Rate > 0 {
+		out = append(out, fmt.Sprintf("rate %g", r.Rate))
+	}
+	if r.TimeLimit > 0 {
+		out = append(out, fmt.Sprintf("%g s", r.TimeLimit))
+	}
+	if r.Latency > 0 {
+		out = append(out, fmt.Sprintf("latency %dms", r.Latency))
+	}
+	if len(r.Nemesis) > 0 {
+		out = append(out, strings.Join(r.Nemesis, ","))
+	}
+	if r.Topology != "" {
+		out = append(out, "topology "+r.Topology)
+	}
+	if r.Availability != "" {
+		out = append(out, "availability "+r.Availability)
+	}
+	return out
 }

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/glomers/glomers/internal/explain"
 	"github.com/glomers/glomers/internal/report"
 	"github.com/glomers/glomers/internal/rundir"
 )
@@ -91,15 +92,18 @@ type link struct{ Name, Href string }
 
 type runView struct {
 	run
-	ResultsEDN string
-	Truncated  bool
-	Command    string
-	Plots      []string
-	Timeline   bool
-	Messages   bool
-	Files      []link
-	NodeLogs   []link
-	Base       string // /files/<workload>/<name>/
+	ResultsEDN  string
+	Truncated   bool
+	Command     string
+	Explanation template.HTML // explanation.md, rendered
+	CrashReport string        // crash.txt
+	Diagnostics string        // diagnostics.txt
+	Plots       []string
+	Timeline    bool
+	Messages    bool
+	Files       []link
+	NodeLogs    []link
+	Base        string // /files/<workload>/<name>/
 }
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
@@ -113,12 +117,8 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	if b, err := readHead(filepath.Join(dir, "results.edn"), maxInline); err == nil {
 		v.ResultsEDN, v.Truncated = string(b), len(b) == maxInline
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "test.json")); err == nil {
-		var rec rundir.Record
-		if json.Unmarshal(b, &rec) == nil && len(rec.Argv) > 0 {
-			v.Command = "glomers " + strings.Join(rec.Argv, " ")
-		}
-	}
+	rn.Meta = metaOf(dir)
+	v.run.Meta, v.Command = rn.Meta, rn.Meta.Command
 	for _, p := range report.Plots() {
 		if exists(filepath.Join(dir, p)) {
 			v.Plots = append(v.Plots, p)
@@ -126,8 +126,23 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Timeline = exists(filepath.Join(dir, report.TimelineFile))
 	v.Messages = exists(filepath.Join(dir, report.MessagesFile))
-	for _, f := range []string{"results.edn", "results.json", "history.edn", "history.txt", "history.json",
-		"jepsen.log", "net-journal.json", "test.json"} {
+	if b, err := readHead(filepath.Join(dir, explain.File), maxInline); err == nil {
+		v.Explanation = renderExplanation(string(b), v.Base, v.Timeline)
+	}
+	if b, err := readHead(filepath.Join(dir, "crash.txt"), maxInline); err == nil {
+		v.CrashReport = string(b)
+	}
+	if b, err := readHead(filepath.Join(dir, "diagnostics.txt"), maxInline); err == nil {
+		v.Diagnostics = string(b)
+	}
+	files := []string{explain.File, "crash.txt", "diagnostics.txt", "results.edn", "results.json", "history.edn", "history.txt", "history.json",
+		"jepsen.log", "net-journal.json", "test.json", rundir.TargetsFile}
+	if pics, err := filepath.Glob(filepath.Join(dir, "linear-*.html")); err == nil {
+		for _, p := range pics {
+			files = append(files, filepath.Base(p))
+		}
+	}
+	for _, f := range files {
 		if exists(filepath.Join(dir, f)) {
 			v.Files = append(v.Files, link{f, v.Base + f})
 		}
@@ -179,6 +194,7 @@ var textTypes = map[string]string{
 	".edn": "text/plain; charset=utf-8",
 	".log": "text/plain; charset=utf-8",
 	".txt": "text/plain; charset=utf-8",
+	".md":  "text/plain; charset=utf-8",
 }
 
 // file serves one file of a run folder. Names are resolved inside the

@@ -316,3 +316,112 @@ func TestRunTime(t *testing.T) {
 		}
 	}
 }
+
+// failureStore is a store with an invalid run of challenge 3b that has an
+// explanation and a missed target, and a crashed run with a crash report.
+func failureStore(t *testing.T) (root, invalid, crashed string) {
+	t.Helper()
+	root = filepath.Join(t.TempDir(), "store")
+	invalid = writeRun(t, root, "broadcast", "20260103T100000.000Z", false, true)
+	files := map[string]string{
+		"test.json":    `{"name":"broadcast","challenge":"3b","argv":["test","-w","broadcast"],"nodes":["n0","n1","n2","n3","n4"],"concurrency":5,"rate":10,"time-limit":20,"nemesis":["partition"]}`,
+		"targets.json": `[{"name":"msgs-per-op <= 30","got":"1.5","met":true},{"name":"stable latency median <= 400ms","got":"612ms","met":false}]`,
+		"explanation.md": "# Why this broadcast run is invalid\n\n## workload: 1 value of 1 acknowledged were lost: 7\n\n" +
+			"Rule: every value must show up.\n\nEvidence:\n- value 7 was added by op 3 (process 0 on n0) <script>alert(1)</script>\n  and more\n" +
+			"- picture: [linear-0.html](linear-0.html)\n\nWhere to look next:\n- messages.svg\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(invalid, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crashed = filepath.Join(root, "broadcast", "20260103T110000.000Z")
+	if err := os.MkdirAll(filepath.Join(crashed, "node-logs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files = map[string]string{
+		"test.json":      `{"name":"broadcast","challenge":"3a","argv":["test","-w","broadcast"],"nodes":["n0"]}`,
+		"crash.txt":      "Node n0 crashed with exit status 2 while setting up topology.\nstderr: panic: no handler for topology\n",
+		"explanation.md": "# Why this broadcast run crashed\n\n## crash: the test crashed before it could be analysed\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(crashed, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root, invalid, crashed
+}
+
+func TestFailurePages(t *testing.T) {
+	root, _, _ := failureStore(t)
+	s := New(root)
+	index := get(t, s, "/").Body.String()
+	for _, want := range []string{`<td class="challenge">3b</td>`, `<td class="challenge">3a</td>`,
+		"<span>5 nodes</span>", "<span>rate 10</span>", "<span>20 s</span>", "<span>partition</span>",
+		"missed: stable latency median &lt;= 400ms (got 612ms)"} {
+		if !strings.Contains(index, want) {
+			t.Errorf("index lacks %s", want)
+		}
+	}
+	if strings.Contains(index, "missed: msgs-per-op") {
+		t.Error("index lists a met target as missed")
+	}
+
+	page := get(t, s, "/run/broadcast/20260103T100000.000Z/").Body.String()
+	base := "/files/broadcast/20260103T100000.000Z/"
+	for _, want := range []string{
+		"challenge 3b: broadcast",
+		`<section class="explanation" id="explanation">`,
+		`<h3>workload: 1 value of 1 acknowledged were lost: 7</h3>`,
+		`value 7 was added by <a class="op" href="` + base + `timeline.html#op-3">op 3</a> (process 0 on n0) &lt;script&gt;`,
+		`<br>and more`,
+		`<a href="` + base + `linear-0.html">linear-0.html</a>`,
+		"Target missed: stable latency median &lt;= 400ms (got 612ms)",
+		`href="` + base + `explanation.md"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("invalid run page lacks %s", want)
+		}
+	}
+	if e, r := strings.Index(page, `id="explanation"`), strings.Index(page, "<h2>Results</h2>"); e < 0 || e > r {
+		t.Error("the explanation does not come before the results")
+	}
+	if strings.Contains(page, "<script>alert") {
+		t.Error("the explanation's text is not escaped")
+	}
+
+	page = get(t, s, "/run/broadcast/20260103T110000.000Z/").Body.String()
+	for _, want := range []string{`<section class="crash" id="crash"><h2>Crash report</h2>`,
+		"Node n0 crashed with exit status 2 while setting up topology.", "panic: no handler for topology",
+		"No results: the test crashed before analysis", `What to look at next: <a href="/files/broadcast/20260103T110000.000Z/explanation.md">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("crashed run page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "No results.edn") {
+		t.Error("the crashed run page only says there are no results")
+	}
+}
+
+func TestRenderExplanationLinks(t *testing.T) {
+	md := "## workload: x\n\n- op 3 and op 10000 <b>\n  more\n- [linear-0.html](linear-0.html) [evil](javascript:alert(1))\n"
+	got := string(renderExplanation(md, "/files/w/r/", true))
+	for _, want := range []string{
+		`<a class="op" href="/files/w/r/timeline.html#op-3">op 3</a>`,
+		"and op 10000 &lt;b&gt;", // the timeline draws the first 10000 ops only
+		"<br>more",
+		`<a href="/files/w/r/linear-0.html">linear-0.html</a>`,
+		"[evil](javascript:alert(1))",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("rendered explanation lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(renderExplanationString("op 3", false), "<a") {
+		t.Error("ops are linked although the run has no timeline")
+	}
+}
+
+func renderExplanationString(md string, linkOps bool) string {
+	return string(renderExplanation(md, "/files/w/r/", linkOps))
+}

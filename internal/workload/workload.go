@@ -14,6 +14,7 @@ import (
 	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/client"
 	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/jsonvalue"
 	"github.com/glomers/glomers/internal/message"
 )
 
@@ -101,32 +102,82 @@ func (f GeneratorFunc) Next(thread int) (history.Op, bool) { return f(thread) }
 // msg_id and in_reply_to) makes the reply malformed.
 type Schema struct {
 	Type   string
-	Fields map[string]func(any) bool // key -> type test
+	Fields map[string]Field
+}
+
+// Field is what one key of a reply must hold.
+type Field struct {
+	// Shape shows the value to a reader, as it would appear in JSON
+	// with placeholders, e.g. "(integer)" or "[...]".
+	Shape string
+	// Test accepts the values the key may hold.
+	Test func(any) bool
+}
+
+// Common fields.
+var (
+	AnyField  = Field{"(any value)", Any}
+	ListField = Field{"[...]", IsList}
+	IntField  = Field{"(integer)", IsInt}
+)
+
+// Shape shows the reply s expects to req, as JSON with placeholders: the
+// keys in order (type, in_reply_to, then the others by name), in_reply_to
+// set to req's msg_id.
+func (s Schema) Shape(req message.Body) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"type": %q, "in_reply_to": `, s.Type)
+	if id, ok := req.Int("msg_id"); ok {
+		fmt.Fprintf(&b, "%d", id)
+	} else {
+		b.WriteString("(the request's msg_id)")
+	}
+	keys := make([]string, 0, len(s.Fields))
+	for k := range s.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, ", %q: %s", k, s.Fields[k].Shape)
+	}
+	b.WriteString("}")
+	return b.String()
 }
 
 // Validate checks reply against s.
 func (s Schema) Validate(node string, req, reply message.Body) error {
+	if _, ok := req["msg_id"]; !ok {
+		// The reply matched the request, so its in_reply_to is the
+		// msg_id the request was sent with.
+		if id, ok := reply.Int("in_reply_to"); ok {
+			sent := message.Body{"msg_id": id}
+			for k, v := range req {
+				sent[k] = v
+			}
+			req = sent
+		}
+	}
 	bad := func(format string, a ...any) error {
-		return &client.MalformedReplyError{Node: node, Request: req, Reply: reply, Reason: fmt.Sprintf(format, a...)}
+		return &client.MalformedReplyError{Node: node, Request: req, Reply: reply, Expected: s.Shape(req), Reason: fmt.Sprintf(format, a...)}
 	}
 	if t := reply.Type(); t != s.Type {
-		return bad("expected type %q, got %q", s.Type, t)
+		return bad("expected type %q, got %s", s.Type, jsonvalue.Text(reply["type"]))
 	}
 	if _, ok := reply.Int("in_reply_to"); !ok {
 		return bad("in_reply_to must be an integer")
 	}
 	if v, present := reply["msg_id"]; present {
 		if _, ok := reply.Int("msg_id"); !ok {
-			return bad("msg_id must be an integer, got %v", v)
+			return bad("msg_id must be an integer, got %s", jsonvalue.Text(v))
 		}
 	}
-	for k, test := range s.Fields {
+	for k, f := range s.Fields {
 		v, present := reply[k]
 		if !present {
 			return bad("missing key %q", k)
 		}
-		if !test(v) {
-			return bad("key %q has the wrong type: %v", k, v)
+		if !f.Test(v) {
+			return bad("key %q should be %s, got %s", k, f.Shape, jsonvalue.Text(v))
 		}
 	}
 	var extra []string

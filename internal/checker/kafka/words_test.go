@@ -10,8 +10,8 @@ import (
 	"github.com/glomers/glomers/internal/conformance"
 )
 
-// TestCycleWords explains the G1c of Jepsen's g1c-pure-wr test in words.
-func TestCycleWords(t *testing.T) {
+// TestConformanceCycleWords explains the G1c of Jepsen's g1c-pure-wr test in words.
+func TestConformanceCycleWords(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(conformance.Dir(t), "kafka-g1c-wr.json"))
 	if err != nil {
 		t.Fatal(err)

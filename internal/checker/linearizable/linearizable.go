@@ -37,6 +37,7 @@ package linearizable
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -265,10 +266,29 @@ var model = porcupine.Model{
 
 // checkKey searches one key's operations for a linearization.
 func checkKey(ops []op, timeout time.Duration) Analysis {
-	var (
-		pops  []porcupine.Operation
-		shown []history.Op // per porcupine op, the op to report
-	)
+	pops, shown, err := porcupineOps(ops)
+	if err != nil {
+		return Analysis{Valid: checker.Unknown, Analyzer: "porcupine", Error: err.Error()}
+	}
+	a := Analysis{Analyzer: "porcupine", OpCount: len(pops)}
+	result, info := porcupine.CheckOperationsVerbose(model, pops, timeout)
+	switch result {
+	case porcupine.Ok:
+		a.Valid = checker.Valid
+		return a
+	case porcupine.Unknown:
+		a.Valid = checker.Unknown
+		a.Error = fmt.Sprintf("the search timed out after %v", timeout)
+		return a
+	}
+	a.Valid = checker.Invalid
+	explain(&a, pops, shown, info)
+	return a
+}
+
+// porcupineOps turns one key's operations into porcupine's, with the
+// history op to report for each.
+func porcupineOps(ops []op) (pops []porcupine.Operation, shown []history.Op, err error) {
 	never := int64(math.MaxInt64) // the return of ops that may never take effect
 	for _, o := range ops {
 		in := input{f: o.invoke.F}
@@ -278,8 +298,7 @@ func checkKey(ops []op, timeout time.Duration) Analysis {
 		case CAS:
 			ft, ok := o.invoke.Value.([]any)
 			if !ok || len(ft) != 2 {
-				return Analysis{Valid: checker.Unknown, Analyzer: "porcupine",
-					Error: fmt.Sprintf("op %d: cas value %s is not [from to]", o.invoke.Index, history.Readable(o.invoke.Value))}
+				return nil, nil, fmt.Errorf("op %d: cas value %s is not [from to]", o.invoke.Index, history.Readable(o.invoke.Value))
 			}
 			in.from, in.to, in.fromV, in.toV = canon(ft[0]), canon(ft[1]), ft[0], ft[1]
 		}
@@ -302,20 +321,42 @@ func checkKey(ops []op, timeout time.Duration) Analysis {
 		}
 		pops = append(pops, po)
 	}
-	a := Analysis{Analyzer: "porcupine", OpCount: len(pops)}
-	result, info := porcupine.CheckOperationsVerbose(model, pops, timeout)
-	switch result {
-	case porcupine.Ok:
-		a.Valid = checker.Valid
-		return a
-	case porcupine.Unknown:
-		a.Valid = checker.Unknown
-		a.Error = fmt.Sprintf("the search timed out after %v", timeout)
-		return a
+	return pops, shown, nil
+}
+
+// Visualize writes porcupine's interactive HTML picture of key's history
+// in h: its operations per process, and the longest linearizations the
+// search found. Times on its axis are history indices (invocation and
+// completion order); ops of unknown outcome run to the far right.
+func Visualize(w io.Writer, h []history.Op, key int64, timeout time.Duration) error {
+	keys, err := split(h)
+	if err != nil {
+		return err
 	}
-	a.Valid = checker.Invalid
-	explain(&a, pops, shown, info)
-	return a
+	ops, ok := keys[key]
+	if !ok {
+		return fmt.Errorf("the history has no operation on key %d", key)
+	}
+	pops, _, err := porcupineOps(ops)
+	if err != nil {
+		return err
+	}
+	// A return at MaxInt64 would stretch the picture; draw it just past
+	// the last op instead.
+	var last int64
+	for _, po := range pops {
+		if po.Return != math.MaxInt64 {
+			last = max(last, po.Return)
+		}
+		last = max(last, po.Call)
+	}
+	for i := range pops {
+		if pops[i].Return == math.MaxInt64 {
+			pops[i].Return = last + 1
+		}
+	}
+	_, info := porcupine.CheckOperationsVerbose(model, pops, timeout)
+	return porcupine.Visualize(model, info, w)
 }
 
 // explain fills in an invalid key's details from the longest linearizable

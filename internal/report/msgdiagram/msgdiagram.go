@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/glomers/glomers/internal/message"
 	"github.com/glomers/glomers/internal/network"
@@ -22,12 +23,22 @@ import (
 // MaxEvents caps the events drawn.
 const MaxEvents = 10000
 
+// With more than ManyParticipants participants (a 25-node broadcast has
+// 25 nodes and 25 clients), only the first MaxEventsMany events are drawn,
+// so that the diagram stays a size a browser can show; the cut is stated
+// at the top and the bottom.
+const (
+	ManyParticipants = 12
+	MaxEventsMany    = 1500
+)
+
 // Layout in pixels.
 const (
-	width      = 1200
+	minWidth   = 1200
+	minStep    = 64 // least room between two participants' lines
 	rowHeight  = 20
 	margin     = 60
-	top        = 40
+	top        = 56
 	labelEvery = 50 // rows between repeats of the participant names
 	maxLabel   = 48
 )
@@ -52,9 +63,12 @@ func Write(w io.Writer, journal []network.Event, max int) error {
 	if max <= 0 {
 		max = MaxEvents
 	}
-	evs, truncated := pick(journal, max)
+	evs, total := pick(journal, max)
+	if len(evs) > MaxEventsMany && len(participants(evs)) > ManyParticipants {
+		evs = evs[:MaxEventsMany]
+	}
 	bw := bufio.NewWriter(w)
-	draw(bw, evs, truncated)
+	draw(bw, evs, total)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("messages.svg: %w", err)
 	}
@@ -62,22 +76,38 @@ func Write(w io.Writer, journal []network.Event, max int) error {
 }
 
 // pick decodes events in journal order, skipping init and init_ok, until
-// it has max of them. It reports whether events were left out.
-func pick(journal []network.Event, max int) ([]event, bool) {
+// it has max of them. It also returns how many events there are in all
+// (init and init_ok left out).
+func pick(journal []network.Event, max int) ([]event, int) {
 	var out []event
-	for i, e := range journal {
+	total := 0
+	for _, e := range journal {
+		if len(out) == max {
+			// Count the rest without decoding whole bodies.
+			if !isInit(e.Message.Body) {
+				total++
+			}
+			continue
+		}
 		var body map[string]any
 		_ = json.Unmarshal(e.Message.Body, &body) // a body that is not an object has no type
 		typ, _ := body["type"].(string)
 		if typ == "init" || typ == "init_ok" {
 			continue
 		}
-		if len(out) == max {
-			return out, i < len(journal)
-		}
+		total++
 		out = append(out, event{Event: e, typ: typ, body: body})
 	}
-	return out, false
+	return out, total
+}
+
+// isInit reports whether a body is an init or init_ok message.
+func isInit(body []byte) bool {
+	var b struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(body, &b)
+	return b.Type == "init" || b.Type == "init_ok"
 }
 
 var nodeName = regexp.MustCompile(`^([A-Za-z]+)(\d+)$`)
@@ -117,12 +147,14 @@ func participants(evs []event) []string {
 	return ids
 }
 
-func draw(w *bufio.Writer, evs []event, truncated bool) {
+func draw(w *bufio.Writer, evs []event, total int) {
 	ids := participants(evs)
 	x := map[string]int{}
 	step := 0
+	width := minWidth
 	if len(ids) > 1 {
-		step = (width - 2*margin) / (len(ids) - 1)
+		step = max(minStep, (width-2*margin)/(len(ids)-1))
+		width = max(width, 2*margin+step*(len(ids)-1))
 	}
 	for i, id := range ids {
 		x[id] = margin + i*step
@@ -145,13 +177,21 @@ func draw(w *bufio.Writer, evs []event, truncated bool) {
 	if rows == 0 {
 		fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="middle">No network events.</text>`+"\n", width/2, top)
 	}
+	cut := ""
+	if rows < total {
+		cut = fmt.Sprintf("Additional network events not shown: this diagram shows the first %d of %d network events (init left out), %s to %s; net-journal.json has them all.",
+			rows, total, seconds(evs[0].Time), seconds(evs[rows-1].Time))
+		fmt.Fprintf(w, `<text x="%d" y="%d" font-size="13">%s</text>`+"\n", margin, 16, esc(cut))
+	}
 	for _, id := range ids {
 		fmt.Fprintf(w, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#BBBBBB"/>`+"\n", x[id], top-10, x[id], bottom)
 	}
 	for r := 0; r < max(rows, 1); r += labelEvery {
-		for _, id := range ids {
+		for i, id := range ids {
+			// Alternate rows of names, so that close columns' names do
+			// not overlap.
 			fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="middle" font-weight="bold" fill="#555555">%s</text>`+"\n",
-				x[id], top-14+r*rowHeight, esc(id))
+				x[id], top-14-(i%2)*13+r*rowHeight, esc(id))
 		}
 	}
 	sent := map[int64]int{} // message id -> send row
@@ -167,8 +207,8 @@ func draw(w *bufio.Writer, evs []event, truncated bool) {
 			arrow(w, e, x, top+s*rowHeight, top+r*rowHeight)
 		}
 	}
-	if truncated {
-		fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="middle" font-size="14">Additional network events not shown</text>`+"\n", width/2, bottom+30)
+	if cut != "" {
+		fmt.Fprintf(w, `<text x="%d" y="%d" font-size="14">%s</text>`+"\n", margin, bottom+30, esc(cut))
 	}
 	w.WriteString("</svg>\n")
 }
@@ -223,6 +263,8 @@ func label(e event) string {
 	}
 	return s
 }
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
 
 func sign(n int) int {
 	switch {

@@ -1,10 +1,13 @@
 package msgdiagram
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/glomers/glomers/internal/message"
 	"github.com/glomers/glomers/internal/network"
@@ -69,5 +72,38 @@ func TestColours(t *testing.T) {
 	}
 	if strings.Contains(svg, "init") {
 		t.Error("messages.svg shows the init handshake")
+	}
+}
+
+// TestManyNodes draws a 25-node, 25-client journal: the diagram keeps
+// the first MaxEventsMany events, says so, and gives every participant
+// room.
+func TestManyNodes(t *testing.T) {
+	var journal []network.Event
+	for i := range 5000 {
+		m := message.Message{ID: int64(i), Src: fmt.Sprintf("c%d", i%25), Dest: fmt.Sprintf("n%d", (i*7)%25),
+			Body: json.RawMessage(`{"type":"broadcast","message":1}`)}
+		at := time.Duration(i) * time.Millisecond
+		journal = append(journal, network.Event{ID: int64(2 * i), Time: at, Type: network.Send, Message: m},
+			network.Event{ID: int64(2*i + 1), Time: at, Type: network.Recv, Message: m})
+	}
+	var b bytes.Buffer
+	if err := Write(&b, journal, MaxEvents); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	var width, height int
+	if _, err := fmt.Sscanf(svg[strings.Index(svg, "<svg"):], `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d"`, &width, &height); err != nil {
+		t.Fatalf("no svg size: %v", err)
+	}
+	if height > top+MaxEventsMany*rowHeight+60 {
+		t.Errorf("height %d px: more than %d events drawn", height, MaxEventsMany)
+	}
+	if width < 2*margin+49*minStep {
+		t.Errorf("width %d px leaves less than %d px between 50 participants", width, minStep)
+	}
+	cut := "Additional network events not shown: this diagram shows the first 1500 of 10000 network events (init left out), 0.000 s to 0.749 s; net-journal.json has them all."
+	if strings.Count(svg, cut) != 2 {
+		t.Errorf("the cut is not stated at the top and the bottom:\n%.600s", svg)
 	}
 }

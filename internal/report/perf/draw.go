@@ -64,6 +64,7 @@ func newPlot(title, ylabel string) *plot.Plot {
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Size = vg.Points(13)
 	p.X.Label.Text = "Time (s)"
+	p.X.Tick.Marker = timeTicks{}
 	p.Y.Label.Text = ylabel
 	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
 		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font} {
@@ -168,6 +169,50 @@ func fixRanges(p *plot.Plot, logY bool) {
 		p.Y.Max = p.Y.Min + 1
 	}
 	p.Y.Max *= 1.05
+}
+
+// timeTicks marks seconds at a round step (1, 2, 5, 10, 15, 30, 60, …
+// seconds, or tenths for short spans) chosen to give at most 12 labelled
+// ticks, with unlabelled ticks in between.
+type timeTicks struct{}
+
+// timeSteps are the steps timeTicks chooses from, in seconds.
+var timeSteps = []float64{0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600}
+
+// Ticks implements plot.Ticker.
+func (timeTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) {
+		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 4, 64)}}
+	}
+	step := timeSteps[len(timeSteps)-1]
+	for _, s := range timeSteps {
+		if (hi-lo)/s <= 12 {
+			step = s
+			break
+		}
+	}
+	decimals := 0
+	if step < 1 {
+		decimals = 1
+	}
+	var ticks []plot.Tick
+	minor := step / 5
+	if step == 15 || step == 900 {
+		minor = step / 3
+	}
+	first := math.Ceil(lo/minor) * minor
+	for i := 0; ; i++ {
+		v := first + float64(i)*minor
+		if v > hi+minor/1000 {
+			break
+		}
+		t := plot.Tick{Value: v}
+		if r := math.Mod(math.Abs(v)+step/1000, step); r < step/500 {
+			t.Label = strconv.FormatFloat(math.Round(v/step)*step, 'f', decimals, 64)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
 }
 
 // minLatencyMs is the smallest latency drawn on a log axis.

@@ -120,8 +120,23 @@ func LatencyQuantiles(w io.Writer, h []history.Op) error {
 	return writePNG(w, p, leg)
 }
 
+// seriesColors are the colours of the rate plot's series, one per :f, all
+// easy to tell apart.
+var seriesColors = []color.Color{
+	rgb(0x1F77B4), rgb(0xD62728), rgb(0x2CA02C), rgb(0x9467BD),
+	rgb(0xFF7F0E), rgb(0x8C564B), rgb(0xE377C2), rgb(0x17BECF),
+}
+
+// typeDashes draw ok lines solid, info dashed and fail dotted.
+var typeDashes = map[history.Type][]vg.Length{
+	history.OK:   nil,
+	history.Info: {vg.Points(6), vg.Points(3)},
+	history.Fail: {vg.Points(2), vg.Points(2)},
+}
+
 // Rate writes rate.png: completions per second by :f and completion type,
-// over buckets of completion time.
+// over buckets of completion time. Each :f has its own colour; the
+// completion type sets the line's dashes.
 func Rate(w io.Writer, h []history.Op) error {
 	ss := samples(h)
 	end := lastTime(h)
@@ -163,10 +178,11 @@ func Rate(w io.Writer, h []history.Op) error {
 					Y: float64(c) / span.Seconds(),
 				})
 			}
-			lp, err := linePoints(xys, typeColor[typ], glyph(i))
+			lp, err := linePoints(xys, seriesColors[i%len(seriesColors)], glyph(i))
 			if err != nil {
 				return fmt.Errorf("rate: %w", err)
 			}
+			lp.line.LineStyle.Dashes = typeDashes[typ]
 			p.Add(lp)
 			leg.add(f+" "+string(typ), lp)
 		}

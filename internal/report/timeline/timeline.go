@@ -33,6 +33,7 @@ var colors = map[string]string{
 }
 
 type box struct {
+	ID                int // the invocation's history index: the box is #op-ID
 	Left, Top, Height int
 	Color             string
 	Label             string
@@ -44,7 +45,14 @@ type column struct {
 	Label string
 }
 
+// anchor marks a completion's row, so that #op-N of a completion leads
+// to it.
+type anchor struct {
+	ID, Left, Top int
+}
+
 type page struct {
+	Anchors  []anchor
 	Note     string
 	Width    int
 	Height   int
@@ -93,6 +101,7 @@ func layout(h []history.Op) page {
 	for _, pr := range pairs(h) {
 		inv := pr.inv
 		b := box{
+			ID:    h[inv].Index,
 			Left:  gutter + col[h[inv].Process]*colWidth + 2,
 			Top:   headerH + inv*rowHeight,
 			Color: colors[string(history.Info)],
@@ -106,6 +115,7 @@ func layout(h []history.Op) page {
 		if pr.done >= 0 {
 			done = &h[pr.done]
 			b.Color = colors[string(done.Type)]
+			pg.Anchors = append(pg.Anchors, anchor{ID: done.Index, Left: b.Left, Top: headerH + pr.done*rowHeight})
 			if done.Type != history.Info || !h[inv].IsClient() {
 				end = pr.done
 			}
@@ -217,16 +227,20 @@ body { font: 12px sans-serif; margin: 8px; }
 .op { position: absolute; width: {{.BoxWidth}}px; overflow: hidden; white-space: nowrap;
       font-size: 10px; line-height: 14px; padding: 0 2px; border-radius: 2px; box-sizing: border-box; }
 .op:hover { outline: 1px solid #000; z-index: 1; }
+.op:target { outline: 3px solid #D00; z-index: 2; }
+.done { position: absolute; width: {{.BoxWidth}}px; height: 14px; pointer-events: none; }
+.done:target { outline: 3px solid #D00; z-index: 2; }
 </style>
 </head>
 <body>
 <h1>Timeline</h1>
-<p class="legend"><span style="background:{{index .Colors "ok"}}">ok</span><span style="background:{{index .Colors "info"}}">info</span><span style="background:{{index .Colors "fail"}}">fail</span> Hover over an operation for its details. Time (s) on the left.</p>
+<p class="legend"><span style="background:{{index .Colors "ok"}}">ok</span><span style="background:{{index .Colors "info"}}">info</span><span style="background:{{index .Colors "fail"}}">fail</span> Hover over an operation for its details. Time (s) on the left. The address #op-N leads to op N (an invocation's box, or a completion's row).</p>
 {{if .Note}}<p class="note"><strong>{{.Note}}</strong></p>{{end}}
 <div class="chart" style="width:{{.Width}}px;height:{{.Height}}px">
 {{range .Columns}}<div class="col" style="left:{{.Left}}px">{{.Label}}</div>
 {{end}}{{range .RowTimes}}<div class="t" style="top:{{.Top}}px">{{.Label}}</div>
-{{end}}{{range .Boxes}}<div class="op" style="left:{{.Left}}px;top:{{.Top}}px;height:{{.Height}}px;background:{{.Color}}" title="{{.Title}}">{{.Label}}</div>
+{{end}}{{range .Boxes}}<div class="op" id="op-{{.ID}}" style="left:{{.Left}}px;top:{{.Top}}px;height:{{.Height}}px;background:{{.Color}}" title="{{.Title}}">{{.Label}}</div>
+{{end}}{{range .Anchors}}<span class="done" id="op-{{.ID}}" style="left:{{.Left}}px;top:{{.Top}}px"></span>
 {{end}}</div>
 </body>
 </html>

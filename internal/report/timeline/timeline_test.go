@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -49,6 +50,12 @@ func TestWrite(t *testing.T) {
 	}
 	if strings.Contains(page, "<i>") {
 		t.Error("timeline does not escape op values")
+	}
+	// Every op can be linked to: an invocation's box, a completion's row.
+	for i := range 4 {
+		if n := strings.Count(page, fmt.Sprintf(`id="op-%d"`, i)); n != 1 {
+			t.Errorf("op %d has %d anchors, want 1", i, n)
+		}
 	}
 	if strings.Contains(page, "first") {
 		t.Error("timeline says it is truncated")

@@ -12,6 +12,7 @@ import (
 	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/checker/setfull"
 	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/jsonvalue"
 	"github.com/glomers/glomers/internal/message"
 	"github.com/glomers/glomers/internal/workload"
 )
@@ -24,7 +25,7 @@ const (
 
 var replySchemas = map[string]workload.Schema{
 	"broadcast": {Type: "broadcast_ok"},
-	"read":      {Type: "read_ok", Fields: map[string]func(any) bool{"messages": workload.IsList}},
+	"read":      {Type: "read_ok", Fields: map[string]workload.Field{"messages": workload.ListField}},
 	"topology":  {Type: "topology_ok"},
 }
 
@@ -60,7 +61,7 @@ func SetupNode(ctx context.Context, o workload.Options, node string, call worklo
 		return fmt.Errorf("topology: %w", err)
 	}
 	if reply.Type() != "topology_ok" {
-		return fmt.Errorf("topology: expected topology_ok, got %v", reply)
+		return fmt.Errorf("topology: expected topology_ok, got %s", jsonvalue.Text(reply))
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func PNCounter() *workload.Workload { return build("pn-counter", true) }
 
 var replySchemas = map[string]workload.Schema{
 	"add":  {Type: "add_ok"},
-	"read": {Type: "read_ok", Fields: map[string]func(any) bool{"value": isNumber}},
+	"read": {Type: "read_ok", Fields: map[string]workload.Field{"value": {Shape: "(number)", Test: isNumber}}},
 }
 
 func build(name string, negative bool) *workload.Workload {

@@ -13,7 +13,7 @@ import (
 	"github.com/glomers/glomers/internal/workload"
 )
 
-var replySchema = workload.Schema{Type: "echo_ok", Fields: map[string]func(any) bool{"echo": workload.Any}}
+var replySchema = workload.Schema{Type: "echo_ok", Fields: map[string]workload.Field{"echo": workload.AnyField}}
 
 // Workload returns the echo workload.
 func Workload() *workload.Workload {

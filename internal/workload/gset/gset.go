@@ -22,7 +22,7 @@ const (
 
 var replySchemas = map[string]workload.Schema{
 	"add":  {Type: "add_ok"},
-	"read": {Type: "read_ok", Fields: map[string]func(any) bool{"value": workload.IsList}},
+	"read": {Type: "read_ok", Fields: map[string]workload.Field{"value": workload.ListField}},
 }
 
 // Workload returns the g-set workload. Like Maelstrom's, it maps no RPC

@@ -42,10 +42,10 @@ const (
 )
 
 var replySchemas = map[string]workload.Schema{
-	"send":                   {Type: "send_ok", Fields: map[string]func(any) bool{"offset": workload.IsInt}},
-	"poll":                   {Type: "poll_ok", Fields: map[string]func(any) bool{"msgs": isMsgs}},
+	"send":                   {Type: "send_ok", Fields: map[string]workload.Field{"offset": workload.IntField}},
+	"poll":                   {Type: "poll_ok", Fields: map[string]workload.Field{"msgs": {Shape: `{"key": [[offset, message], ...], ...}`, Test: isMsgs}}},
 	"commit_offsets":         {Type: "commit_offsets_ok"},
-	"list_committed_offsets": {Type: "list_committed_offsets_ok", Fields: map[string]func(any) bool{"offsets": isOffsets}},
+	"list_committed_offsets": {Type: "list_committed_offsets_ok", Fields: map[string]workload.Field{"offsets": {Shape: `{"key": offset, ...}`, Test: isOffsets}}},
 }
 
 // isMsgs accepts {key: [[offset, msg], ...]} with integer offsets and

@@ -29,7 +29,7 @@ const (
 const MinTimeout = time.Second
 
 var replySchemas = map[string]workload.Schema{
-	"read":  {Type: "read_ok", Fields: map[string]func(any) bool{"value": workload.Any}},
+	"read":  {Type: "read_ok", Fields: map[string]workload.Field{"value": workload.AnyField}},
 	"write": {Type: "write_ok"},
 	"cas":   {Type: "cas_ok"},
 }

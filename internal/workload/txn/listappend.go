@@ -13,7 +13,8 @@ import (
 const Append history.Keyword = "append"
 
 var appendReplySchemas = map[string]workload.Schema{
-	"txn": {Type: "txn_ok", Fields: map[string]func(any) bool{"txn": IsAppendTxn}},
+	"txn": {Type: "txn_ok", Fields: map[string]workload.Field{
+		"txn": {Shape: `[["r", key, [...] or null], ["append", key, value], ...]`, Test: IsAppendTxn}}},
 }
 
 // ListAppend returns Maelstrom's txn-list-append workload: transactions of

@@ -34,7 +34,7 @@ const (
 )
 
 var replySchemas = map[string]workload.Schema{
-	"txn": {Type: "txn_ok", Fields: map[string]func(any) bool{"txn": IsTxn}},
+	"txn": {Type: "txn_ok", Fields: map[string]workload.Field{"txn": {Shape: `[["r", key, value], ["w", key, value], ...]`, Test: IsTxn}}},
 }
 
 // RWRegister returns the txn-rw-register workload.

@@ -15,7 +15,7 @@ import (
 // FGenerate is the workload's only function.
 const FGenerate history.Keyword = "generate"
 
-var replySchema = workload.Schema{Type: "generate_ok", Fields: map[string]func(any) bool{"id": workload.Any}}
+var replySchema = workload.Schema{Type: "generate_ok", Fields: map[string]workload.Field{"id": workload.AnyField}}
 
 // Workload returns the unique-ids workload.
 func Workload() *workload.Workload {

@@ -1,0 +1,344 @@
+package explain
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/checker/availability"
+	"github.com/glomers/glomers/internal/checker/counter"
+	"github.com/glomers/glomers/internal/checker/echo"
+	"github.com/glomers/glomers/internal/checker/elle"
+	"github.com/glomers/glomers/internal/checker/kafka"
+	"github.com/glomers/glomers/internal/checker/linearizable"
+	"github.com/glomers/glomers/internal/checker/setfull"
+	"github.com/glomers/glomers/internal/checker/stats"
+	"github.com/glomers/glomers/internal/checker/uniqueids"
+	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/nemesis"
+)
+
+// hist builds a history from (process, type, f, value, seconds) rows,
+// numbering the ops.
+type row struct {
+	p     history.Process
+	typ   history.Type
+	f     history.Keyword
+	value any
+	at    float64
+	final bool
+}
+
+func hist(rows ...row) []history.Op {
+	h := make([]history.Op, len(rows))
+	for i, r := range rows {
+		h[i] = history.Op{Index: i, Time: int64(r.at * float64(time.Second)), Type: r.typ, Process: r.p, F: r.f, Value: r.value, Final: r.final}
+	}
+	return h
+}
+
+const (
+	inv  = history.Invoke
+	ok   = history.OK
+	fail = history.Fail
+	info = history.Info
+	nem  = history.Nemesis
+)
+
+// explainText runs Explain on a workload result over h, with nodes n0..
+// and one client per node.
+func explainText(t *testing.T, name string, nodes int, h []history.Op, res checker.Result) string {
+	t.Helper()
+	var ns []string
+	for i := range nodes {
+		ns = append(ns, "n"+string(rune('0'+i)))
+	}
+	r := Run{Name: name, Nodes: ns, Concurrency: nodes, History: h, Workload: res, Valid: res.Validity()}
+	return Markdown(name, r.Verdict(), Explain(r))
+}
+
+func contains(t *testing.T, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("explanation lacks %q:\n%s", w, text)
+		}
+	}
+}
+
+func TestSetFullLostValue(t *testing.T) {
+	g := nemesis.Grudge{"n0": {"n1"}, "n1": {"n0"}}
+	h := hist(
+		row{p: 0, typ: inv, f: "broadcast", value: int64(7), at: 1},
+		row{p: 0, typ: ok, f: "broadcast", value: int64(7), at: 1.1},
+		row{p: nem, typ: info, f: nemesis.FStart, value: history.Keyword("one"), at: 1.5},
+		row{p: nem, typ: info, f: nemesis.FStart, value: []any{nemesis.Isolated, g}, at: 1.5},
+		row{p: 1, typ: inv, f: "read", at: 2},
+		row{p: 1, typ: ok, f: "read", value: []any{}, at: 2.1},
+		row{p: 0, typ: inv, f: "read", at: 3},
+		row{p: 0, typ: ok, f: "read", value: []any{int64(7)}, at: 3.1},
+		row{p: 1, typ: inv, f: "read", at: 4},
+		row{p: 1, typ: ok, f: "read", value: []any{}, at: 4.1},
+	)
+	res := setfull.Check(h, "broadcast")
+	if res.Valid != checker.Invalid {
+		t.Fatalf("set-full verdict %v, want invalid", res.Valid)
+	}
+	text := explainText(t, "broadcast", 2, h, res)
+	contains(t, text,
+		"# Why this broadcast run is invalid",
+		"1 value of 1 acknowledged were lost: 7",
+		"value 7 was added by op 0 → op 1 (process 0 on n0, 1.000 s to 1.100 s, ok)",
+		"the last read that returned it was op 6 → op 7 (process 0 on n0",
+		"the last read that missed it was op 8 → op 9 (process 1 on n1, 4.000 s to 4.100 s, ok)",
+		"partitions active after it was known at 1.100 s: 1 (started by op 3)",
+		"1.500 s to the end (op 3): n0 heard nothing from n1; n1 heard nothing from n0",
+		"served by: n1: 1",
+	)
+}
+
+func TestCounterTooLow(t *testing.T) {
+	h := hist(
+		row{p: 0, typ: inv, f: "add", value: int64(3), at: 1},
+		row{p: 0, typ: ok, f: "add", value: int64(3), at: 1.1},
+		row{p: 1, typ: inv, f: "add", value: int64(4), at: 1.2},
+		row{p: 1, typ: ok, f: "add", value: int64(4), at: 1.3},
+		row{p: 0, typ: inv, f: "read", at: 12, final: true},
+		row{p: 0, typ: ok, f: "read", value: int64(7), at: 12.1, final: true},
+		row{p: 1, typ: inv, f: "read", at: 12, final: true},
+		row{p: 1, typ: ok, f: "read", value: int64(3), at: 12.1, final: true},
+	)
+	text := explainText(t, "g-counter", 2, h, counter.Check(h))
+	contains(t, text,
+		"1 final read of 2 not acceptable",
+		"2 adds were acknowledged, summing to 7; 0 had an unknown outcome; acceptable final values: 7.",
+		"final read op 4 → op 5 (process 0 on n0, 12.000 s to 12.100 s, ok) returned 7: acceptable",
+		"final read op 6 → op 7 (process 1 on n1, 12.000 s to 12.100 s, ok) returned 3: TOO LOW by 4",
+		"Too low usually means some increments never reached that node",
+	)
+	if strings.Contains(text, "Too high") {
+		t.Errorf("explanation talks about too high reads:\n%s", text)
+	}
+}
+
+func TestUniqueIDsFirstDuplicate(t *testing.T) {
+	h := hist(
+		row{p: 0, typ: inv, f: "generate", at: 1},
+		row{p: 0, typ: ok, f: "generate", value: "a", at: 1.1},
+		row{p: 1, typ: inv, f: "generate", at: 1.2},
+		row{p: 1, typ: ok, f: "generate", value: "b", at: 1.3},
+		row{p: 2, typ: inv, f: "generate", at: 1.4},
+		row{p: 2, typ: ok, f: "generate", value: "a", at: 1.5},
+	)
+	text := explainText(t, "unique-ids", 3, h, uniqueids.Check(h))
+	contains(t, text,
+		`id "a" was returned twice`,
+		`id "a" was returned by op 0 → op 1 (process 0 on n0, 1.000 s to 1.100 s, ok) and again by op 4 → op 5 (process 2 on n2, 1.400 s to 1.500 s, ok).`,
+	)
+	if strings.Contains(text, `id "b"`) {
+		t.Errorf("explanation names an id that is not duplicated:\n%s", text)
+	}
+}
+
+func TestEchoMismatch(t *testing.T) {
+	h := hist(
+		row{p: 0, typ: inv, f: "echo", value: "hi", at: 1},
+		row{p: 0, typ: ok, f: "echo", value: map[history.Keyword]any{"echo": "hi"}, at: 1.1},
+		row{p: 1, typ: inv, f: "echo", value: "yo", at: 2},
+		row{p: 1, typ: ok, f: "echo", value: map[history.Keyword]any{"echo": "not-right"}, at: 2.1},
+	)
+	text := explainText(t, "echo", 2, h, echo.Check(h))
+	contains(t, text, `op 2 → op 3 (process 1 on n1, 2.000 s to 2.100 s, ok) sent "yo", but the reply's echo was "not-right".`)
+}
+
+func TestKafkaLostWriteAndSkip(t *testing.T) {
+	send := func(k string, v any) []any { return []any{[]any{"send", k, v}} }
+	h := hist(
+		row{p: 0, typ: inv, f: "send", value: send("x", int64(1)), at: 1},
+		row{p: 0, typ: ok, f: "send", value: send("x", []any{int64(0), int64(1)}), at: 1.1},
+		row{p: 1, typ: inv, f: "send", value: send("x", int64(2)), at: 1.2},
+		row{p: 1, typ: ok, f: "send", value: send("x", []any{int64(1), int64(2)}), at: 1.3},
+		row{p: 0, typ: inv, f: "send", value: send("x", int64(3)), at: 1.4},
+		row{p: 0, typ: ok, f: "send", value: send("x", []any{int64(2), int64(3)}), at: 1.5},
+		row{p: 1, typ: inv, f: "poll", value: []any{[]any{"poll"}}, at: 2},
+		row{p: 1, typ: ok, f: "poll", value: []any{[]any{"poll", map[string]any{"x": []any{[]any{int64(0), int64(1)}, []any{int64(2), int64(3)}}}}}, at: 2.1},
+	)
+	res := kafka.Check(h, kafka.Options{})
+	if res.Valid != checker.Invalid {
+		t.Fatalf("kafka verdict %v, want invalid", res.Valid)
+	}
+	text := explainText(t, "kafka", 2, h, res)
+	contains(t, text,
+		"## workload: lost-write (1 case)",
+		`the send of 2 to key "x" by op 2 → op 3 (process 1 on n1, 1.200 s to 1.300 s, ok) was acknowledged at offset 1, yet no poll ever returned it: op 6 → op 7 (process 1 on n1, 2.000 s to 2.100 s, ok) read offset 0 (message 1) then offset 2 (message 3) of key "x", without it.`,
+		"## workload: int-poll-skip",
+		`op 6 → op 7 (process 1 on n1, 2.000 s to 2.100 s, ok) returned 1 then 3 of key "x", but the log has 2 between them.`,
+	)
+}
+
+func TestKafkaInconsistentOffsets(t *testing.T) {
+	send := func(v any) []any { return []any{[]any{"send", "k3", v}} }
+	h := hist(
+		row{p: 0, typ: inv, f: "send", value: send(int64(42)), at: 1},
+		row{p: 1, typ: inv, f: "send", value: send(int64(43)), at: 1},
+		row{p: 0, typ: ok, f: "send", value: send([]any{int64(17), int64(42)}), at: 1.1},
+		row{p: 1, typ: ok, f: "send", value: send([]any{int64(17), int64(43)}), at: 1.2},
+	)
+	text := explainText(t, "kafka", 2, h, kafka.Check(h, kafka.Options{}))
+	contains(t, text,
+		`offset 17 of key "k3" was seen holding 2 different messages: 42 (sent by op 0 → op 2 (process 0 on n0, 1.000 s to 1.100 s, ok) and acknowledged at offset 17); 43 (sent by op 1 → op 3 (process 1 on n1`)
+}
+
+func TestElleAbortedRead(t *testing.T) {
+	h := hist(
+		row{p: 0, typ: inv, f: "txn", value: []any{[]any{history.Keyword("w"), int64(1), int64(5)}}, at: 1},
+		row{p: 0, typ: fail, f: "txn", value: []any{[]any{history.Keyword("w"), int64(1), int64(5)}}, at: 1.1},
+		row{p: 1, typ: inv, f: "txn", value: []any{[]any{history.Keyword("r"), int64(1), nil}}, at: 2},
+		row{p: 1, typ: ok, f: "txn", value: []any{[]any{history.Keyword("r"), int64(1), int64(5)}}, at: 2.1},
+	)
+	res := elle.CheckMaelstrom(h, []string{"read-committed"})
+	text := explainText(t, "txn-rw-register", 2, h, res)
+	contains(t, text,
+		"## workload: G1a (1 case)",
+		"Aborted read",
+		"op 3 (process 1 on n1, [[:r 1 5]]) read [:r 1 5], a value written by op 1 (process 0 on n0, [[:w 1 5]]), which failed.",
+		"so the history is not read-committed",
+	)
+}
+
+func TestElleCycleInWords(t *testing.T) {
+	// T1 and T2 each read the other's write: a G1c cycle of two wr edges.
+	h := hist(
+		row{p: 0, typ: inv, f: "txn", value: []any{[]any{"w", int64(1), int64(1)}, []any{"r", int64(2), nil}}, at: 1},
+		row{p: 1, typ: inv, f: "txn", value: []any{[]any{"w", int64(2), int64(1)}, []any{history.Keyword("r"), int64(1), nil}}, at: 1},
+		row{p: 0, typ: ok, f: "txn", value: []any{[]any{"w", int64(1), int64(1)}, []any{"r", int64(2), int64(1)}}, at: 1.1},
+		row{p: 1, typ: ok, f: "txn", value: []any{[]any{"w", int64(2), int64(1)}, []any{"r", int64(1), int64(1)}}, at: 1.1},
+	)
+	res := elle.CheckMaelstrom(h, []string{"read-committed"})
+	text := explainText(t, "txn-rw-register", 2, h, res)
+	contains(t, text,
+		"## workload: G1c (1 case)",
+		"a cycle of 2 transactions",
+		"op 2 wrote key 1 = 1, and op 3 read that value",
+		"op 3 wrote key 2 = 1, and op 2 read that value",
+		"would have to come before itself",
+	)
+}
+
+func linKVHistory() []history.Op {
+	kv := func(v any) []any { return []any{int64(0), v} }
+	return hist(
+		row{p: 0, typ: inv, f: "write", value: kv(int64(1)), at: 1},
+		row{p: 0, typ: ok, f: "write", value: kv(int64(1)), at: 1.1},
+		row{p: 0, typ: inv, f: "write", value: kv(int64(2)), at: 2},
+		row{p: 0, typ: ok, f: "write", value: kv(int64(2)), at: 2.1},
+		row{p: 1, typ: inv, f: "read", value: kv(nil), at: 3},
+		row{p: 1, typ: ok, f: "read", value: kv(int64(1)), at: 3.1},
+	)
+}
+
+func TestLinKVStaleRead(t *testing.T) {
+	h := linKVHistory()
+	res := linearizable.Check(h, time.Minute)
+	if res.Valid != checker.Invalid {
+		t.Fatalf("lin-kv verdict %v, want invalid", res.Valid)
+	}
+	r := Run{Name: "lin-kv", Nodes: []string{"n0", "n1"}, Concurrency: 2, History: h, Workload: res, Valid: res.Valid,
+		Pictures: map[int64]string{0: PictureFile(0)}}
+	text := Markdown("lin-kv", r.Verdict(), Explain(r))
+	contains(t, text,
+		"## workload: key 0 is not linearizable",
+		"can include op 4 → op 5 (process 1 on n1, 3.000 s to 3.100 s, ok): a read that returned 1.",
+		"before it: op 2 → op 3 (process 0 on n0, 2.000 s to 2.100 s, ok), a write of 2.",
+		"[linear-0.html](linear-0.html)",
+	)
+}
+
+func TestWritePictures(t *testing.T) {
+	h := linKVHistory()
+	dir := t.TempDir()
+	pics, err := WritePictures(dir, h, linearizable.Check(h, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pics[0] != "linear-0.html" {
+		t.Fatalf("pictures %v, want key 0 in linear-0.html", pics)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "linear-0.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "<title>Porcupine</title>") || !strings.Contains(string(b), "write 2") {
+		t.Errorf("linear-0.html is not porcupine's picture of key 0:\n%.400s", b)
+	}
+	if pics, err := WritePictures(dir, h, counter.Result{}); err != nil || len(pics) != 0 {
+		t.Errorf("a counter result drew %v (%v)", pics, err)
+	}
+}
+
+func TestStatsAndAvailability(t *testing.T) {
+	h := hist(
+		row{p: 0, typ: inv, f: "echo", value: "hi", at: 1},
+		row{p: 0, typ: info, f: "echo", value: "hi", at: 6},
+		row{p: 0, typ: inv, f: "echo", value: "yo", at: 7},
+	)
+	h[1].Error = []any{"timeout"}
+	r := Run{Name: "echo", Nodes: []string{"n0"}, Concurrency: 1, History: h,
+		Stats: stats.Check(h), Availability: availability.Check(h, availability.Requirement{Set: true, Total: true, Min: 1}), Valid: checker.Invalid}
+	text := Markdown("echo", r.Verdict(), Explain(r))
+	contains(t, text,
+		"## stats: no successful :echo",
+		":echo never succeeded: 1 ops, 0 ok, 0 fail, 1 info; the first one, op 0 → op 1 (process 0 on n0, 1.000 s to 6.000 s, info), ended with error [\"timeout\"].",
+		"## availability: only 0.000 of operations succeeded",
+	)
+}
+
+func TestCrashAndUnknown(t *testing.T) {
+	r := Run{Name: "broadcast", Crash: "Node n1 crashed with exit status 2", CrashReport: "n1 exited 2\nstderr: panic: no handler for topology\n"}
+	text := Markdown("broadcast", r.Verdict(), Explain(r))
+	contains(t, text, "# Why this broadcast run crashed", "crash.txt:\n  n1 exited 2", "panic: no handler for topology")
+	r.CrashReport = ""
+	contains(t, Markdown("broadcast", r.Verdict(), Explain(r)), "cause: Node n1 crashed with exit status 2")
+
+	r = Run{Name: "g-counter", Workload: checker.Crashed{Valid: checker.Unknown, Error: "counter: read value \"x\" of op 3 is not an integer"}, Valid: checker.Unknown}
+	text = Markdown("g-counter", r.Verdict(), Explain(r))
+	contains(t, text, "# Why this g-counter run is unknown", "the checker could not run", `error: counter: read value "x" of op 3 is not an integer`)
+}
+
+func TestValidRunHasNothing(t *testing.T) {
+	h := hist(row{p: 0, typ: inv, f: "echo", value: "hi", at: 1}, row{p: 0, typ: ok, f: "echo", value: map[history.Keyword]any{"echo": "hi"}, at: 1.1})
+	r := Run{Name: "echo", History: h, Workload: echo.Check(h), Stats: stats.Check(h), Valid: checker.Valid}
+	if s := Explain(r); len(s) != 0 {
+		t.Errorf("a valid run got sections %+v", s)
+	}
+}
+
+func TestKafkaCycleInWords(t *testing.T) {
+	// Two txns each poll the other's send: a G1c cycle of wr edges (Jepsen's
+	// kafka test "G1c wr").
+	op := func(parts ...[]any) []any {
+		out := make([]any, len(parts))
+		for i, p := range parts {
+			out[i] = p
+		}
+		return out
+	}
+	h := hist(
+		row{p: 0, typ: inv, f: "txn", value: op([]any{"send", "x", int64(1)}, []any{"poll"}), at: 1},
+		row{p: 1, typ: inv, f: "txn", value: op([]any{"send", "y", int64(2)}, []any{"poll"}), at: 1},
+		row{p: 0, typ: ok, f: "txn", value: op([]any{"send", "x", []any{int64(0), int64(1)}}, []any{"poll", map[string]any{"y": []any{[]any{int64(0), int64(2)}}}}), at: 1.1},
+		row{p: 1, typ: ok, f: "txn", value: op([]any{"send", "y", []any{int64(0), int64(2)}}, []any{"poll", map[string]any{"x": []any{[]any{int64(0), int64(1)}}}}), at: 1.2},
+	)
+	res := kafka.Check(h, kafka.Options{})
+	text := explainText(t, "kafka", 2, h, res)
+	contains(t, text,
+		"## workload: G1c (1 case)",
+		"a G1c cycle of 2 ops, each of which must come before the next:",
+		`op 3 sent 2 to key "y" and op 2 read it (process 1 on n1 → process 0 on n0)`,
+		`op 2 sent 1 to key "x" and op 3 read it (process 0 on n0 → process 1 on n1)`,
+		"No single order of the ops can satisfy all of these.",
+	)
+}
