@@ -67,9 +67,9 @@ func TestElleOracle(t *testing.T) {
 		fmt.Sscan(s, &n)
 	}
 	for i := 0; i < n; i++ {
-		h := faultyListAppendHistory(int64(i))
+		h := faultyHistory(int64(i), false)
 		cases = append(cases, oracleCase{fmt.Sprintf("random-%d", i), "txn-list-append", h, Options{ConsistencyModels: models[i%len(models)]}})
-		h = faultyRegisterHistory(int64(i))
+		h = faultyHistory(int64(i), true)
 		o := Options{ConsistencyModels: models[i%len(models)], WFRKeys: i%2 == 0}
 		cases = append(cases, oracleCase{fmt.Sprintf("random-rw-%d", i), "txn-rw-register", h, o})
 	}
@@ -225,30 +225,42 @@ func oracleEDN(t *testing.T, workload string, h []history.Op, o Options) []byte 
 	return b
 }
 
-// faultyListAppendHistory runs 10 to 60 list-append transactions from up
-// to 4 concurrent processes against a store of 1 to 3 replicas that
-// sometimes copy each other's lists wholesale (losing appends and
-// reordering them), and sometimes fail or time out.
-func faultyListAppendHistory(seed int64) []history.Op {
+// faultyHistory runs 10 to 60 transactions (list appends, or register
+// writes if registers) from up to 4 concurrent processes against a store
+// of 1 to 3 replicas that sometimes copy each other's state wholesale
+// (losing writes and reordering them), and that sometimes fail or time
+// out. Every write of a key is a fresh value.
+func faultyHistory(seed int64, registers bool) []history.Op {
 	rng := rand.New(rand.NewSource(seed))
-	replicas := make([]map[int64][]any, 1+rng.Intn(3))
+	replicas := make([]map[int64]any, 1+rng.Intn(3))
 	for i := range replicas {
-		replicas[i] = map[int64][]any{}
+		replicas[i] = map[int64]any{}
+	}
+	write := history.Keyword("append")
+	if registers {
+		write = "w"
+	}
+	apply := func(r map[int64]any, k int64, v any) {
+		if registers {
+			r[k] = v
+		} else {
+			l, _ := r[k].([]any)
+			r[k] = append(append([]any{}, l...), v)
+		}
 	}
 	keys := 1 + rng.Intn(3)
 	next := map[int64]int64{}
-	type inflight struct {
-		p   history.Process
-		inv []any
-	}
 	var h []history.Op
-	var open []inflight
-	procs := 4
-	busy := map[history.Process]bool{}
 	add := func(op history.Op) {
 		op.Index, op.Time = len(h), int64(len(h))*1e6
 		h = append(h, op)
 	}
+	type inflight struct {
+		p   history.Process
+		inv []any
+	}
+	var open []inflight
+	busy := map[history.Process]bool{}
 	complete := func(i int) {
 		f := open[i]
 		open = append(open[:i], open[i+1:]...)
@@ -260,8 +272,8 @@ func faultyListAppendHistory(seed int64) []history.Op {
 			return
 		case x == 1:
 			for _, m := range f.inv {
-				if t := m.([]any); t[0] == history.Keyword("append") {
-					r[t[1].(int64)] = append(r[t[1].(int64)], t[2])
+				if t := m.([]any); t[0] == write {
+					apply(r, t[1].(int64), t[2])
 				}
 			}
 			add(history.Op{Type: history.Info, Process: f.p, F: "txn", Value: f.inv})
@@ -271,90 +283,13 @@ func faultyListAppendHistory(seed int64) []history.Op {
 		for j, m := range f.inv {
 			t := m.([]any)
 			k := t[1].(int64)
-			if t[0] == history.Keyword("append") {
-				r[k] = append(r[k], t[2])
-				done[j] = t
-			} else if l, ok := r[k]; ok {
-				done[j] = []any{t[0], k, append([]any{}, l...)}
-			} else {
-				done[j] = t
-			}
-		}
-		add(history.Op{Type: history.OK, Process: f.p, F: "txn", Value: done})
-		if len(replicas) > 1 && rng.Intn(3) == 0 {
-			a, b := rng.Intn(len(replicas)), rng.Intn(len(replicas))
-			for k, l := range replicas[a] {
-				replicas[b][k] = append([]any{}, l...)
-			}
-		}
-	}
-	n := 10 + rng.Intn(50)
-	for i := 0; i < n; i++ {
-		for len(open) == procs || (len(open) > 0 && rng.Intn(2) == 0) {
-			complete(rng.Intn(len(open)))
-		}
-		var p history.Process
-		for p = 0; busy[p]; p++ {
-		}
-		busy[p] = true
-		var inv []any
-		for l := 1 + rng.Intn(4); l > 0; l-- {
-			k := int64(rng.Intn(keys))
-			if rng.Intn(2) == 0 {
-				inv = append(inv, []any{history.Keyword("r"), k, nil})
-			} else {
-				next[k]++
-				inv = append(inv, []any{history.Keyword("append"), k, next[k]})
-			}
-		}
-		open = append(open, inflight{p, inv})
-		add(history.Op{Type: history.Invoke, Process: p, F: "txn", Value: inv})
-	}
-	for len(open) > 0 {
-		complete(0)
-	}
-	return h
-}
-
-// faultyRegisterHistory is faultyListAppendHistory's store for
-// rw-register: 1 to 3 replicas of registers that sometimes overwrite each
-// other wholesale; every write of a key is a fresh value.
-func faultyRegisterHistory(seed int64) []history.Op {
-	rng := rand.New(rand.NewSource(seed))
-	replicas := make([]map[int64]int64, 1+rng.Intn(3))
-	for i := range replicas {
-		replicas[i] = map[int64]int64{}
-	}
-	keys := 1 + rng.Intn(3)
-	next := map[int64]int64{}
-	var h []history.Op
-	add := func(op history.Op) {
-		op.Index, op.Time = len(h), int64(len(h))*1e6
-		h = append(h, op)
-	}
-	type inflight struct {
-		p   history.Process
-		inv []any
-	}
-	var open []inflight
-	busy := map[history.Process]bool{}
-	complete := func(i int) {
-		f := open[i]
-		open = append(open[:i], open[i+1:]...)
-		busy[f.p] = false
-		r := replicas[rng.Intn(len(replicas))]
-		if rng.Intn(20) == 0 {
-			add(history.Op{Type: history.Fail, Process: f.p, F: "txn", Value: f.inv})
-			return
-		}
-		done := make([]any, len(f.inv))
-		for j, m := range f.inv {
-			t := m.([]any)
-			k := t[1].(int64)
-			if t[0] == history.Keyword("w") {
-				r[k] = t[2].(int64)
+			if t[0] == write {
+				apply(r, k, t[2])
 				done[j] = t
 			} else if v, ok := r[k]; ok {
+				if l, isList := v.([]any); isList {
+					v = append([]any{}, l...)
+				}
 				done[j] = []any{t[0], k, v}
 			} else {
 				done[j] = t
@@ -368,7 +303,7 @@ func faultyRegisterHistory(seed int64) []history.Op {
 			}
 		}
 	}
-	n := 10 + rng.Intn(40)
+	n := 10 + rng.Intn(50)
 	for i := 0; i < n; i++ {
 		for len(open) == 4 || (len(open) > 0 && rng.Intn(2) == 0) {
 			complete(rng.Intn(len(open)))
@@ -384,7 +319,7 @@ func faultyRegisterHistory(seed int64) []history.Op {
 				inv = append(inv, []any{history.Keyword("r"), k, nil})
 			} else {
 				next[k]++
-				inv = append(inv, []any{history.Keyword("w"), k, next[k]})
+				inv = append(inv, []any{write, k, next[k]})
 			}
 		}
 		open = append(open, inflight{p, inv})
