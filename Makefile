@@ -4,17 +4,23 @@ GO ?= go
 # Every top-level folder with a main.go is a solution binary.
 SOLUTIONS := $(patsubst %/main.go,%,$(wildcard */main.go))
 # The challenge presets, as `glomers run` knows them.
-PRESETS := 1 2 3a 3b 3c 3d 3e 4 5a 5b 5c 6a 6b 6c
+PRESETS := 1 2 3a 3b 3c 3d 3e 4 5a 5b 5c 6a 6b 6c 7a 7b
+# Our presets with kills and pauses beside partitions.
+FAULT_PRESETS := 3e-faults 4-faults 5c-faults 6c-faults
 
-.PHONY: build run test bench vet fmt clean $(PRESETS)
+.PHONY: build run faults test bench vet fmt clean $(PRESETS) $(FAULT_PRESETS)
 
 ## build: compile glomers and every solution into bin/
 build:
 	$(GO) build -o bin/ ./cmd/glomers $(addprefix ./,$(SOLUTIONS))
 
-## run: run every challenge at its official flags and print the summary table
+## run: run every challenge at its official flags, then the fault presets, and print the summary table
 run: build
 	bin/glomers run all
+
+## faults: run only our fault presets (partitions, kills and pauses)
+faults: build
+	status=0; for p in $(FAULT_PRESETS); do bin/glomers run $$p || status=1; done; exit $$status
 
 ## test: unit, conformance and end-to-end tests; says first which tests
 ## skip (under CI=true: fail) when ../shared/conformance is missing
@@ -23,9 +29,10 @@ test:
 	@scripts/conformance-missing.sh
 	$(GO) test -count=1 -timeout 40m ./...
 
-## bench: broadcast at the 3d/3e flags, five runs, then the checkers' Go benchmarks (time and memory per check)
+## bench: broadcast at the 3d/3e flags, five runs; raft-kv at the 7b flags on seeds 1, 2, 3; then the checkers' Go benchmarks (time and memory per check)
 bench: build
 	bin/glomers bench broadcast --runs 5
+	bin/glomers bench 7b --seeds 1,2,3
 	$(GO) test -run '^$$' -bench . -benchtime 3x -benchmem ./internal/checker/...
 
 vet:
@@ -37,6 +44,6 @@ fmt:
 clean:
 	rm -rf bin
 
-## 1, 2, 3a ... 6c: run one challenge, e.g. `make 3e`
-$(PRESETS): build
+## 1, 2, 3a ... 7b, 3e-faults ... 6c-faults: run one challenge, e.g. `make 3e`
+$(PRESETS) $(FAULT_PRESETS): build
 	bin/glomers run $@

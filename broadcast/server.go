@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/glomers/glomers/node"
 )
 
 // Config tunes the protocol.
@@ -56,12 +58,6 @@ type Run struct {
 	Origin int     `json:"o"`
 	After  int     `json:"a"`
 	Values []int64 `json:"v"`
-}
-
-// Out is a message to send.
-type Out struct {
-	Dest string
-	Body Gossip
 }
 
 // Server is one node's protocol state. The overlay is a star over the
@@ -135,7 +131,7 @@ func NewServer(self string, nodes []string, cfg Config) *Server {
 }
 
 // Broadcast records a value a client sent to this node.
-func (s *Server) Broadcast(now time.Duration, v int64) []Out {
+func (s *Server) Broadcast(now time.Duration, v int64) []node.Out {
 	s.logs[s.self] = append(s.logs[s.self], v)
 	s.schedule(now)
 	return s.poll(now)
@@ -155,7 +151,7 @@ func (s *Server) Read() []int64 {
 }
 
 // Receive handles a gossip message from another node.
-func (s *Server) Receive(now time.Duration, from string, g Gossip) []Out {
+func (s *Server) Receive(now time.Duration, from string, g Gossip) []node.Out {
 	l := s.byID[from]
 	if l != nil {
 		for o := 0; o < len(g.Have) && o < len(l.acked); o++ {
@@ -182,7 +178,7 @@ func (s *Server) Receive(now time.Duration, from string, g Gossip) []Out {
 
 // Tick lets time pass: batches fall due, acknowledgements and repairs go
 // out.
-func (s *Server) Tick(now time.Duration) []Out { return s.poll(now) }
+func (s *Server) Tick(now time.Duration) []node.Out { return s.poll(now) }
 
 // Next returns when Tick next has something to do, or false if nothing is
 // waiting: Tick need not be called before then unless a message arrives.
@@ -261,7 +257,7 @@ func (s *Server) ackDelay() time.Duration {
 
 // poll sends what is due at now: repairs of unacknowledged sends, the
 // batch of new values, and acknowledgements that waited long enough.
-func (s *Server) poll(now time.Duration) []Out {
+func (s *Server) poll(now time.Duration) []node.Out {
 	for _, l := range s.links {
 		if len(l.flights) > 0 && now-l.flights[0].at >= s.cfg.Retry {
 			// Go back: resend everything the peer has not acknowledged.
@@ -274,7 +270,7 @@ func (s *Server) poll(now time.Duration) []Out {
 	if flush {
 		s.flushDue = false
 	}
-	var out []Out
+	var out []node.Out
 	for _, l := range s.links {
 		switch {
 		case flush && s.pending(l):
@@ -299,7 +295,7 @@ func (s *Server) pending(l *link) bool {
 // send appends to out the messages that give l's peer everything it
 // lacks (or one acknowledgement when it lacks nothing), at most
 // MaxValues values per message.
-func (s *Server) send(out []Out, now time.Duration, l *link) []Out {
+func (s *Server) send(out []node.Out, now time.Duration, l *link) []node.Out {
 	for {
 		g := Gossip{Type: GossipType, Have: s.have()}
 		room := s.cfg.MaxValues
@@ -320,7 +316,7 @@ func (s *Server) send(out []Out, now time.Duration, l *link) []Out {
 			l.flights = append(l.flights, flight{at: now, upTo: slices.Clone(l.sent)})
 		}
 		l.owe = false
-		out = append(out, Out{Dest: l.id, Body: g})
+		out = append(out, node.Out{Dest: l.id, Body: g})
 		if room > 0 || !s.pending(l) {
 			return out
 		}

@@ -5,13 +5,15 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/glomers/glomers/node"
 )
 
 var three = []string{"n2", "n0", "n1"} // any order: the servers sort
 
 const ms = time.Millisecond
 
-func dests(out []Out) []string {
+func dests(out []node.Out) []string {
 	var ds []string
 	for _, o := range out {
 		ds = append(ds, o.Dest)
@@ -20,10 +22,10 @@ func dests(out []Out) []string {
 	return ds
 }
 
-func values(out []Out) []int64 {
+func values(out []node.Out) []int64 {
 	var vs []int64
 	for _, o := range out {
-		for _, r := range o.Body.Runs {
+		for _, r := range gossipOf(o).Runs {
 			vs = append(vs, r.Values...)
 		}
 	}
@@ -33,7 +35,7 @@ func values(out []Out) []int64 {
 func TestLeafPushesAtOnce(t *testing.T) {
 	leaf := NewServer("n1", three, DefaultConfig)
 	out := leaf.Broadcast(5*ms, 42)
-	want := []Out{{Dest: "n0", Body: Gossip{Type: GossipType, Have: []int{0, 1, 0},
+	want := []node.Out{{Dest: "n0", Body: Gossip{Type: GossipType, Have: []int{0, 1, 0},
 		Runs: []Run{{Origin: 1, After: 0, Values: []int64{42}}}}}}
 	if !reflect.DeepEqual(out, want) {
 		t.Errorf("Broadcast sent %+v, want %+v", out, want)
@@ -47,7 +49,7 @@ func TestLeafPushesAtOnce(t *testing.T) {
 func TestHubBatchesForOneWindow(t *testing.T) {
 	w := DefaultConfig.Window
 	hub := NewServer("n0", three, DefaultConfig)
-	push := func(now time.Duration, from string, origin int, after int, vs ...int64) []Out {
+	push := func(now time.Duration, from string, origin int, after int, vs ...int64) []node.Out {
 		have := make([]int, 3)
 		have[origin] = after + len(vs)
 		return hub.Receive(now, from, Gossip{Type: GossipType, Have: have, Runs: []Run{{Origin: origin, After: after, Values: vs}}})
@@ -68,11 +70,11 @@ func TestHubBatchesForOneWindow(t *testing.T) {
 	for _, o := range out {
 		// Each leaf gets the other's value, never its own back.
 		want := map[string][]int64{"n1": {20}, "n2": {10}}[o.Dest]
-		if got := values([]Out{o}); !reflect.DeepEqual(got, want) {
+		if got := values([]node.Out{o}); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s got %v, want %v", o.Dest, got, want)
 		}
-		if !reflect.DeepEqual(o.Body.Have, []int{0, 1, 1}) {
-			t.Errorf("%s got have %v, want [0 1 1]", o.Dest, o.Body.Have)
+		if !reflect.DeepEqual(gossipOf(o).Have, []int{0, 1, 1}) {
+			t.Errorf("%s got have %v, want [0 1 1]", o.Dest, gossipOf(o).Have)
 		}
 	}
 	// Nothing new: the hub stays silent, and the leaves' acknowledgements
@@ -91,7 +93,7 @@ func TestHubAcknowledgesAloneWhenItHasNothingToSend(t *testing.T) {
 	hub.Receive(0, "n1", Gossip{Type: GossipType, Have: []int{0, 1, 0}, Runs: []Run{{Origin: 1, Values: []int64{10}}}})
 	hub.Receive(0, "n2", Gossip{Type: GossipType, Have: []int{0, 1, 1}}) // n2 already has it
 	out := hub.Tick(DefaultConfig.Window)
-	if len(out) != 1 || out[0].Dest != "n1" || len(out[0].Body.Runs) != 0 || !reflect.DeepEqual(out[0].Body.Have, []int{0, 1, 0}) {
+	if len(out) != 1 || out[0].Dest != "n1" || len(gossipOf(out[0]).Runs) != 0 || !reflect.DeepEqual(gossipOf(out[0]).Have, []int{0, 1, 0}) {
 		t.Errorf("got %+v, want one acknowledgement to n1", out)
 	}
 }
@@ -110,7 +112,7 @@ func TestLeafAcknowledgesLazily(t *testing.T) {
 		t.Fatalf("leaf acknowledged before AckDelay: %+v", out)
 	}
 	out := leaf.Tick(cfg.AckDelay)
-	if len(out) != 1 || len(out[0].Body.Runs) != 0 || !reflect.DeepEqual(out[0].Body.Have, []int{1, 0, 0}) {
+	if len(out) != 1 || len(gossipOf(out[0]).Runs) != 0 || !reflect.DeepEqual(gossipOf(out[0]).Have, []int{1, 0, 0}) {
 		t.Fatalf("got %+v, want one acknowledgement", out)
 	}
 	if out := leaf.Tick(10 * cfg.AckDelay); len(out) != 0 {
@@ -120,7 +122,7 @@ func TestLeafAcknowledgesLazily(t *testing.T) {
 	// A broadcast before AckDelay carries the acknowledgement instead.
 	leaf = NewServer("n1", three, cfg)
 	leaf.Receive(0, "n0", fan)
-	if out := leaf.Broadcast(100*ms, 8); len(out) != 1 || out[0].Body.Have[0] != 1 {
+	if out := leaf.Broadcast(100*ms, 8); len(out) != 1 || gossipOf(out[0]).Have[0] != 1 {
 		t.Fatalf("push %+v does not acknowledge", out)
 	}
 	if out := leaf.Tick(cfg.AckDelay); len(out) != 0 {
@@ -234,3 +236,5 @@ func TestNext(t *testing.T) {
 		t.Errorf("everything acknowledged, yet next = %v", next)
 	}
 }
+
+func gossipOf(o node.Out) Gossip { return o.Body.(Gossip) }

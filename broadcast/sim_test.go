@@ -1,304 +1,179 @@
 package main
 
 import (
-	"container/heap"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/message"
+	"github.com/glomers/glomers/internal/network"
+	"github.com/glomers/glomers/internal/sim"
+	"github.com/glomers/glomers/internal/workload"
+	"github.com/glomers/glomers/internal/workload/broadcast"
 )
 
-// sim is a little in-memory Maelstrom: n servers, a network with constant
-// latency that drops messages across a partition when they are delivered,
-// a clock ticking every tick, and clients broadcasting and reading.
-type sim struct {
-	t       *testing.T
-	cfg     Config
-	now     time.Duration
-	ids     []string
-	servers map[string]*Server
-	latency time.Duration
-	queue   inflight
-	seq     int
-	// blocked[to][from] drops messages from -> to (checked at delivery).
-	blocked map[string]map[string]bool
-
-	rng       *rand.Rand
-	next      int64                   // next value to broadcast
-	born      map[int64]time.Duration // when each value was acknowledged
-	where     map[int64]string        // the node it was sent to
-	number    map[int64]int           // its number in that node's log
-	done      map[int64]time.Duration // when the last node got it
-	pending   map[int64]bool          // values not yet everywhere
-	ops       int                     // client operations
-	msgs      int                     // server messages sent
-	maxBytes  int                     // largest message body
-	maxValues int                     // most values in one message
-	lastSend  time.Duration           // when the last server message went out
+// cluster returns a simulated cluster of n broadcast nodes running cfg.
+func cluster(n int, lat network.Latency, cfg Config, seed uint64) *sim.Cluster {
+	return sim.New(sim.Config{Nodes: n, New: NewNode(cfg), Latency: lat, Seed: seed, Workload: broadcast.Workload(),
+		Options: broadcastOptions()})
 }
 
-type delivery struct {
-	at       time.Duration
-	seq      int
-	from, to string
-	body     []byte
+func broadcastOptions() workload.Options { return workload.Options{Topology: "grid"} }
+
+func constant(d time.Duration) network.Latency {
+	return network.Latency{Mean: d, Dist: network.Constant}
 }
 
-type inflight []delivery
+// spread is what the journal says about how values spread.
+type spread struct {
+	ops       int           // client operations
+	msgs      int           // messages between nodes
+	median    time.Duration // from broadcast to every node holding the value
+	worst     time.Duration
+	maxBytes  int // largest message between nodes
+	maxValues int // most values in one message
+	lastSend  time.Duration
+	unspread  int // values some node never received
+}
 
-func (q inflight) Len() int { return len(q) }
-func (q inflight) Less(i, j int) bool {
-	if q[i].at != q[j].at {
-		return q[i].at < q[j].at
+// measure reads the spread of values from c's journal and history.
+func measure(t testing.TB, c *sim.Cluster) spread {
+	t.Helper()
+	var s spread
+	born := map[int64]time.Duration{}
+	for _, op := range c.History() {
+		if op.Type != history.Invoke {
+			continue
+		}
+		s.ops++
+		if op.F == broadcast.FBroadcast {
+			born[op.Value.(int64)] = time.Duration(op.Time)
+		}
 	}
-	return q[i].seq < q[j].seq
-}
-func (q inflight) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *inflight) Push(x any)   { *q = append(*q, x.(delivery)) }
-func (q *inflight) Pop() any {
-	old := *q
-	d := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return d
-}
-
-const simTick = 10 * time.Millisecond
-
-func newSim(t *testing.T, n int, latency time.Duration, cfg Config, seed uint64) *sim {
-	s := &sim{
-		t: t, cfg: cfg, latency: latency, servers: map[string]*Server{},
-		blocked: map[string]map[string]bool{},
-		rng:     rand.New(rand.NewPCG(seed, seed^0x5eed)),
-		born:    map[int64]time.Duration{}, where: map[int64]string{}, number: map[int64]int{},
-		done: map[int64]time.Duration{}, pending: map[int64]bool{},
+	ids := c.IDs()
+	held := map[int64]map[string]time.Duration{} // value -> node -> first time held
+	hold := func(v int64, id string, at time.Duration) {
+		if held[v] == nil {
+			held[v] = map[string]time.Duration{}
+		}
+		if _, ok := held[v][id]; !ok {
+			held[v][id] = at
+		}
 	}
-	for i := 0; i < n; i++ {
-		s.ids = append(s.ids, fmt.Sprintf("n%d", i))
+	for _, e := range c.Journal() {
+		m := e.Message
+		client := message.IsClient(m.Src)
+		if e.Type == network.Send && !client && !message.IsClient(m.Dest) {
+			s.msgs++
+			s.maxBytes = max(s.maxBytes, len(m.Body))
+			s.lastSend = e.Time
+		}
+		if e.Type != network.Recv {
+			continue
+		}
+		if client {
+			var b struct {
+				Type    string `json:"type"`
+				Message int64  `json:"message"`
+			}
+			if json.Unmarshal(m.Body, &b) == nil && b.Type == "broadcast" {
+				hold(b.Message, m.Dest, e.Time)
+			}
+			continue
+		}
+		var g Gossip
+		if err := json.Unmarshal(m.Body, &g); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range g.Runs {
+			n += len(r.Values)
+			for _, v := range r.Values {
+				hold(v, m.Dest, e.Time)
+			}
+		}
+		s.maxValues = max(s.maxValues, n)
 	}
-	for _, id := range s.ids {
-		s.servers[id] = NewServer(id, s.ids, cfg)
+	var ls []time.Duration
+	for v, at := range born {
+		if len(held[v]) < len(ids) {
+			s.unspread++
+			continue
+		}
+		var last time.Duration
+		for _, h := range held[v] {
+			last = max(last, h)
+		}
+		ls = append(ls, last-at)
+	}
+	if len(ls) > 0 {
+		slices.Sort(ls)
+		s.median, s.worst = ls[len(ls)/2], ls[len(ls)-1]
 	}
 	return s
 }
 
-// send puts a server's messages on the wire, through JSON as in a real
-// run.
-func (s *sim) send(from string, out []Out) {
-	for _, o := range out {
-		b, err := json.Marshal(o.Body)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		s.msgs++
-		s.maxBytes = max(s.maxBytes, len(b))
-		vals := 0
-		for _, r := range o.Body.Runs {
-			vals += len(r.Values)
-		}
-		s.maxValues = max(s.maxValues, vals)
-		s.lastSend = s.now
-		s.seq++
-		heap.Push(&s.queue, delivery{at: s.now + s.latency, seq: s.seq, from: from, to: o.Dest, body: b})
-	}
-}
-
-// step advances the clock by one tick: deliveries, then clients at the
-// given rate (half broadcasts, half reads), then the servers' ticks.
-func (s *sim) step(rate float64) {
-	s.now += simTick
-	for len(s.queue) > 0 && s.queue[0].at <= s.now {
-		d := heap.Pop(&s.queue).(delivery)
-		if s.blocked[d.to][d.from] {
-			continue
-		}
-		var g Gossip
-		if err := json.Unmarshal(d.body, &g); err != nil {
-			s.t.Fatal(err)
-		}
-		s.send(d.to, s.servers[d.to].Receive(s.now, d.from, g))
-	}
-	// Poisson arrivals: at most a few per tick.
-	for k := s.poisson(rate * simTick.Seconds()); k > 0; k-- {
-		s.ops++
-		id := s.ids[s.rng.IntN(len(s.ids))]
-		if s.rng.IntN(2) == 0 {
-			s.servers[id].Read()
-			continue
-		}
-		v := s.next
-		s.next++
-		srv := s.servers[id]
-		s.born[v], s.where[v], s.pending[v] = s.now, id, true
-		s.number[v] = len(srv.logs[srv.self]) + 1
-		s.send(id, s.servers[id].Broadcast(s.now, v))
-	}
-	for _, id := range s.ids {
-		s.send(id, s.servers[id].Tick(s.now))
-	}
-	s.track()
-}
-
-func (s *sim) poisson(mean float64) int {
-	k, p, l := 0, 1.0, math.Exp(-mean)
-	for {
-		p *= s.rng.Float64()
-		if p < l {
-			return k
-		}
-		k++
-	}
-}
-
-// track notes values that every node now holds.
-func (s *sim) track() {
-	for v := range s.pending {
-		everywhere := true
-		for _, id := range s.ids {
-			if !s.servers[id].holds(s.where[v], s.number[v]) {
-				everywhere = false
-				break
-			}
-		}
-		if everywhere {
-			s.done[v] = s.now
-			delete(s.pending, v)
-		}
-	}
-}
-
-// holds reports whether the server has value number n of origin.
-func (s *Server) holds(origin string, n int) bool {
-	o := slices.Index(s.nodes, origin)
-	_, early := s.early[o][n]
-	return len(s.logs[o]) >= n || early
-}
-
-func (s *sim) run(d time.Duration, rate float64) {
-	for end := s.now + d; s.now < end; {
-		s.step(rate)
-	}
-}
-
-// latencies returns the median and maximum time from broadcast to every
-// node holding the value.
-func (s *sim) latencies() (median, worst time.Duration) {
-	var ls []time.Duration
-	for v, at := range s.done {
-		ls = append(ls, at-s.born[v])
-	}
-	if len(ls) == 0 {
-		return 0, 0
-	}
-	slices.Sort(ls)
-	return ls[len(ls)/2], ls[len(ls)-1]
-}
-
-// partition makes each group hear only itself.
-func (s *sim) partition(groups ...[]string) {
-	s.blocked = map[string]map[string]bool{}
-	group := map[string]int{}
-	for g, ids := range groups {
-		for _, id := range ids {
-			group[id] = g
-		}
-	}
-	for _, a := range s.ids {
-		for _, b := range s.ids {
-			if group[a] != group[b] {
-				if s.blocked[a] == nil {
-					s.blocked[a] = map[string]bool{}
-				}
-				s.blocked[a][b] = true
-			}
-		}
-	}
-}
-
-func (s *sim) heal() { s.blocked = map[string]map[string]bool{} }
-
-// checkConverged fails unless every node reads every broadcast value.
-func (s *sim) checkConverged() {
-	s.t.Helper()
-	want := make([]int64, s.next)
-	for i := range want {
-		want[i] = int64(i)
-	}
-	for _, id := range s.ids {
-		if got := s.servers[id].Read(); !slices.Equal(got, want) {
-			missing := 0
-			for _, v := range want {
-				if _, ok := slices.BinarySearch(got, v); !ok {
-					missing++
-				}
-			}
-			s.t.Errorf("%s misses %d of %d values", id, missing, len(want))
-		}
-	}
-}
-
 // TestSimEfficient runs the 3d/3e workload: 25 nodes, 100 ms latency,
-// 100 ops/s for 20 s, then 10 s of quiet.
+// 100 ops/s for 20 s, then the final phase.
 func TestSimEfficient(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			s := newSim(t, 25, 100*time.Millisecond, DefaultConfig, seed)
-			s.run(20*time.Second, 100)
-			s.run(10*time.Second, 0)
-			s.checkConverged()
-			ops := s.ops + 25 // the final reads
-			perOp := float64(s.msgs) / float64(ops)
-			median, worst := s.latencies()
+			c := cluster(25, constant(100*time.Millisecond), DefaultConfig, seed)
+			c.Test(100, 20*time.Second, nil)
+			c.Verify(t)
+			s := measure(t, c)
+			perOp := float64(s.msgs) / float64(s.ops)
 			t.Logf("%d ops, %d messages: %.2f msgs/op; latency median %v, max %v; largest message %d bytes",
-				ops, s.msgs, perOp, median, worst, s.maxBytes)
+				s.ops, s.msgs, perOp, s.median, s.worst, s.maxBytes)
 			if perOp > 1.6 {
 				t.Errorf("%.2f msgs/op, want <= 1.6", perOp)
 			}
-			if limit := 2*s.latency + DefaultConfig.Window + 2*simTick; worst > limit {
-				t.Errorf("max latency %v, want <= %v", worst, limit)
+			if limit := 200*time.Millisecond + DefaultConfig.Window + 20*time.Millisecond; s.worst > limit {
+				t.Errorf("max latency %v, want <= %v", s.worst, limit)
 			}
-			if median > 350*time.Millisecond {
-				t.Errorf("median latency %v, want <= 350ms", median)
+			if s.median > 350*time.Millisecond {
+				t.Errorf("median latency %v, want <= 350ms", s.median)
 			}
-			if s.now-s.lastSend < 5*time.Second {
-				t.Errorf("last message at %v, %v before the end: the quiet phase should be silent", s.lastSend, s.now-s.lastSend)
+			if quiet := c.Now() - s.lastSend; quiet < 5*time.Second {
+				t.Errorf("last message at %v, %v before the end: the quiet phase should be silent", s.lastSend, quiet)
 			}
 		})
 	}
 }
 
 // TestSimPartitions cuts the network in many ways during the run, heals
-// it, and expects every node to hold every value 10 s later.
+// it, and expects the checker to find every value everywhere.
 func TestSimPartitions(t *testing.T) {
-	for seed := uint64(1); seed <= 4; seed++ {
+	for seed := uint64(1); seed <= 3; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			s := newSim(t, 25, 100*time.Millisecond, DefaultConfig, seed)
+			c := cluster(25, constant(100*time.Millisecond), DefaultConfig, seed)
 			rng := rand.New(rand.NewPCG(seed, 99))
-			for phase := 0; phase < 6; phase++ {
-				ids := slices.Clone(s.ids)
-				rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-				switch phase % 3 {
-				case 0: // the hub alone
-					s.partition([]string{"n0"}, others(s.ids, "n0"))
-				case 1: // majority / minority
-					s.partition(ids[:12], ids[12:])
-				case 2: // one way: the hub cannot hear a third of the leaves
-					s.heal()
-					s.blocked["n0"] = map[string]bool{}
-					for _, id := range others(ids, "n0")[:8] {
-						s.blocked["n0"][id] = true
-					}
+			c.Test(100, 24*time.Second, func() {
+				at := c.Now()
+				for phase := 0; phase < 6; phase++ {
+					ids := c.IDs()
+					rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+					c.At(at, func() {
+						switch phase % 3 {
+						case 0: // the hub alone
+							c.Isolate([]string{"n0"}, others(c.IDs(), "n0"))
+						case 1: // majority / minority
+							c.Isolate(ids[:12], ids[12:])
+						case 2: // one way: the hub cannot hear a third of the leaves
+							c.Partition(map[string][]string{"n0": others(ids, "n0")[:8]})
+						}
+					})
+					at += time.Duration(1+rng.IntN(3)) * time.Second
+					c.At(at, c.Heal)
+					at += time.Duration(rng.IntN(2)) * time.Second
 				}
-				s.run(time.Duration(1+rng.IntN(5))*time.Second, 100)
-				s.heal()
-				s.run(time.Duration(rng.IntN(3))*time.Second, 100)
-			}
-			s.heal()
-			s.run(10*time.Second, 0)
-			s.checkConverged()
-			t.Logf("%d ops, %d messages, largest %d bytes", s.ops, s.msgs, s.maxBytes)
+			})
+			c.Verify(t)
 		})
 	}
 }
@@ -308,55 +183,35 @@ func TestSimPartitions(t *testing.T) {
 func TestSimLongPartition(t *testing.T) {
 	cfg := DefaultConfig
 	cfg.MaxValues = 100
-	s := newSim(t, 5, 10*time.Millisecond, cfg, 7)
-	s.partition([]string{"n3"}, others(s.ids, "n3"))
-	s.run(20*time.Second, 100) // about 1 000 values
-	s.heal()
-	s.run(10*time.Second, 0)
-	s.checkConverged()
+	c := cluster(5, constant(10*time.Millisecond), cfg, 7)
+	c.Test(100, 20*time.Second, func() { // about 1 000 values
+		c.Isolate([]string{"n3"}, others(c.IDs(), "n3"))
+		c.At(c.Now()+20*time.Second, c.Heal)
+	})
+	c.Verify(t)
+	s := measure(t, c)
 	if s.maxValues > cfg.MaxValues {
 		t.Errorf("a message carried %d values, want at most %d", s.maxValues, cfg.MaxValues)
 	}
-	t.Logf("%d values, largest message %d values, %d bytes", s.next, s.maxValues, s.maxBytes)
+	t.Logf("largest message %d values, %d bytes", s.maxValues, s.maxBytes)
 }
 
-// TestMessageSize bounds the largest message the default configuration
-// can send, whatever the values: MaxValues values of 20 digits and a Have
-// vector for 25 nodes stay below 64 KiB.
-func TestMessageSize(t *testing.T) {
-	const n = 25
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("n%d", i)
-	}
-	leaf := NewServer("n7", ids, DefaultConfig)
-	for i := 0; i < 3*DefaultConfig.MaxValues; i++ {
-		leaf.Broadcast(0, math.MinInt64+int64(i))
-	}
-	out := leaf.Tick(time.Hour) // everything unacknowledged: resend it all
-	if len(out) < 3 {
-		t.Fatalf("%d messages for %d values, want them split in at least 3", len(out), 3*DefaultConfig.MaxValues)
-	}
-	for _, o := range out {
-		b, _ := json.Marshal(o.Body)
-		if len(b) >= 64*1024 {
-			t.Errorf("message of %d bytes", len(b))
-		}
-	}
-}
-
-// TestSimWindows shows the trade-off the hub's window sets between
-// messages and latency.
-func TestSimWindows(t *testing.T) {
-	for _, w := range []time.Duration{100, 150, 200, 225, 240, 250, 300, 400} {
-		cfg := DefaultConfig
-		cfg.Window = w * time.Millisecond
-		s := newSim(t, 25, 100*time.Millisecond, cfg, 11)
-		s.run(20*time.Second, 100)
-		s.run(10*time.Second, 0)
-		s.checkConverged()
-		median, worst := s.latencies()
-		t.Logf("window %v: %.2f msgs/op, median %v, max %v", cfg.Window, float64(s.msgs)/float64(s.ops+25), median, worst)
+// BenchmarkWindows shows the trade-off the hub's window sets between
+// messages and latency, at the 3d/3e flags in the simulator.
+func BenchmarkWindows(b *testing.B) {
+	for _, w := range []time.Duration{100, 200, 240, 300} {
+		b.Run(fmt.Sprint("window=", w, "ms"), func(b *testing.B) {
+			for range b.N {
+				cfg := DefaultConfig
+				cfg.Window = w * time.Millisecond
+				c := cluster(25, constant(100*time.Millisecond), cfg, 11)
+				c.Test(100, 20*time.Second, nil)
+				s := measure(b, c)
+				b.ReportMetric(float64(s.msgs)/float64(s.ops), "msgs/op")
+				b.ReportMetric(float64(s.median.Milliseconds()), "median-ms")
+				b.ReportMetric(float64(s.worst.Milliseconds()), "max-ms")
+			}
+		})
 	}
 }
 
@@ -374,22 +229,56 @@ func TestSimSmall(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSim(t, tt.nodes, tt.latency, DefaultConfig, 3)
-			for i := 0; i < 4; i++ {
-				if tt.partition {
-					s.partition(s.ids[:len(s.ids)/2], s.ids[len(s.ids)/2:])
+			c := cluster(tt.nodes, constant(tt.latency), DefaultConfig, 3)
+			c.Test(10, 20*time.Second, func() {
+				for i := range 4 {
+					at := c.Now() + time.Duration(i)*5*time.Second
+					if tt.partition {
+						ids := c.IDs()
+						c.At(at, func() { c.Isolate(ids[:len(ids)/2], ids[len(ids)/2:]) })
+					}
+					c.At(at+3*time.Second, c.Heal)
 				}
-				s.run(3*time.Second, 10)
-				s.heal()
-				s.run(2*time.Second, 10)
-			}
-			s.run(10*time.Second, 0)
-			s.checkConverged()
-			if tt.nodes == 1 && s.msgs != 0 {
+			})
+			c.Verify(t)
+			if s := measure(t, c); tt.nodes == 1 && s.msgs != 0 {
 				t.Errorf("one node sent %d messages", s.msgs)
 			}
 		})
 	}
+}
+
+// scenario is the seeded run every broadcast change must survive: five
+// nodes on exponential latency (so messages reorder), nodes initialized
+// one by one while clients already send (a peer's message lands right
+// behind, or before, a node's init), and random partitions.
+func scenario(seed uint64, cfg Config) *sim.Cluster {
+	c := sim.New(sim.Config{Nodes: 5, New: NewNode(cfg), Seed: seed, Workload: broadcast.Workload(), Options: broadcastOptions(),
+		Latency: network.Latency{Mean: 20 * time.Millisecond, Dist: network.Exponential}})
+	c.Chaos(20, 6*time.Second)
+	return c
+}
+
+func TestScenarioSeeds(t *testing.T) {
+	sim.Seeds(t, 200, func(t *testing.T, seed uint64) {
+		scenario(seed, DefaultConfig).Verify(t)
+	})
+}
+
+// A node that never repairs what a partition lost is caught.
+func TestScenarioCatchesNoRepair(t *testing.T) {
+	broken := DefaultConfig
+	broken.Retry = 24 * time.Hour
+	caught := 0
+	for seed := uint64(1); seed <= 10; seed++ {
+		if scenario(seed, broken).Check().Validity() == checker.Invalid {
+			caught++
+		}
+	}
+	if caught == 0 {
+		t.Error("a broadcast that never resends lost gossip passed 10 partitioned scenarios")
+	}
+	t.Logf("caught on %d of 10 seeds", caught)
 }
 
 func others(ids []string, not string) []string {

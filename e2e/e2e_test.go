@@ -301,6 +301,18 @@ func TestBrokenNodes(t *testing.T) {
 			explains: []string{"## workload: lost-write", "was acknowledged at offset", "yet no poll ever returned it"},
 		},
 		{
+			// 5c-faults' flags (glomers presets will not print them:
+			// Maelstrom cannot run them). Every kill loses the sends the
+			// node acknowledged in its last 100 ms; --test-count stops at
+			// the first invalid run, in case no kill hits traffic.
+			name: "kafka that acknowledges before replicating, under kills",
+			args: []string{"-w", "kafka", "--bin", bin("kafka-nondurable"), "--node-count", "2", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000",
+				"--nemesis", "partition,kill,pause", "--nemesis-interval", "5", "--test-count", "3"},
+			code:     1,
+			wants:    []string{":lost-write {:count", "Analysis invalid!"},
+			explains: []string{"## workload: lost-write", "yet no poll ever returned it"},
+		},
+		{
 			name:     "lin-kv that reads from a stale local cache",
 			args:     []string{"-w", "lin-kv", "--bin", bin("linkv-stale"), "--node-count", "3", "--concurrency", "2n", "--time-limit", "5", "--rate", "50"},
 			code:     1,

@@ -1,207 +1,175 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"math/rand/v2"
-	"sync"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
-	"github.com/glomers/glomers/internal/message"
-	"github.com/glomers/glomers/internal/service"
+	"github.com/glomers/glomers/internal/checker"
+	simnet "github.com/glomers/glomers/internal/network"
+	"github.com/glomers/glomers/internal/sim"
+	"github.com/glomers/glomers/internal/workload/counter"
+	"github.com/glomers/glomers/node"
 )
 
-// fakeKV is one node's connection to a shared seq-kv state machine: the
-// real one from package service, so reads are as stale as Maelstrom's.
-type fakeKV struct {
-	mu  *sync.Mutex
-	kv  *service.SeqKV
-	src string
-}
-
-func (f fakeKV) call(req message.Body) message.Body {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.kv.Handle(f.src, req)
-}
-
-func (f fakeKV) Write(_ context.Context, key string, v Share) error {
-	r := f.call(message.Body{"type": "write", "key": key, "value": map[string]any{"seq": v.Seq, "total": v.Total}})
-	if r.Type() != "write_ok" {
-		return fmt.Errorf("write: %v", r)
-	}
-	return nil
-}
-
-func (f fakeKV) Read(_ context.Context, key string) (Share, error) {
-	r := f.call(message.Body{"type": "read", "key": key})
-	if r.Type() == "error" {
-		if c, _ := r.Int("code"); c == service.CodeKeyDoesNotExist {
-			return Share{}, ErrNotFound
-		}
-		return Share{}, fmt.Errorf("read: %v", r)
-	}
-	m := message.Body(r["value"].(map[string]any))
-	seq, _ := m.Int("seq")
-	total, _ := m.Int("total")
-	return Share{Seq: seq, Total: total}, nil
-}
-
-// cluster is n counters sharing one seq-kv.
-type cluster struct {
-	nodes    []string
-	counters []*Counter
-	kvs      []fakeKV
-}
-
-func newCluster(n int, seed uint64) *cluster {
-	c := &cluster{}
-	for i := range n {
-		c.nodes = append(c.nodes, fmt.Sprint("n", i))
-	}
-	mu := &sync.Mutex{}
-	kv := service.NewSeqKV(rand.New(rand.NewPCG(seed, 42)))
-	for _, id := range c.nodes {
-		c.counters = append(c.counters, NewCounter(id, c.nodes))
-		c.kvs = append(c.kvs, fakeKV{mu: mu, kv: kv, src: id})
-	}
-	return c
-}
-
-func (c *cluster) sync(t *testing.T, i int) {
+// handle runs one client request through a recovered c, answering its
+// seq-kv write (if any) with write_ok, and returns the reply body.
+func handle(t *testing.T, c *Counter, body string) string {
 	t.Helper()
-	if err := c.counters[i].Sync(context.Background(), c.kvs[i]); err != nil {
-		t.Fatalf("sync %s: %v", c.nodes[i], err)
+	c.recovered = true
+	outs := c.Handle(0, node.Message{Src: "c1", Dest: c.self, Body: json.RawMessage(body)})
+	if len(outs) == 1 && outs[0].Dest == kvService {
+		w := outs[0].Body.(kvRequest)
+		outs = c.Handle(0, node.Message{Src: kvService, Dest: c.self, Body: json.RawMessage(`{"type":"write_ok","in_reply_to":` + strconv.FormatInt(w.MsgID, 10) + `}`)})
 	}
+	if len(outs) != 1 {
+		t.Fatalf("%s: %d messages back, want one reply", body, len(outs))
+	}
+	b, err := node.EncodeBody(outs[0].Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
-// TestFinalReadsExact: after any history of adds and syncs, one sync of
-// every node followed by one more sync of every node makes every node's
-// value exact, however stale seq-kv's reads are; values never go down.
-func TestFinalReadsExact(t *testing.T) {
-	for seed := range uint64(300) {
-		rng := rand.New(rand.NewPCG(seed, 1))
-		n := 1 + rng.IntN(5)
-		c := newCluster(n, seed)
-		var total int64
-		last := make([]int64, n)
-		for range rng.IntN(200) {
-			i := rng.IntN(n)
-			if rng.IntN(3) == 0 {
-				c.sync(t, i)
-			} else {
-				d := int64(rng.IntN(5))
-				c.counters[i].Add(d)
-				total += d
-			}
-			if v := c.counters[i].Value(); v < last[i] {
-				t.Fatalf("seed %d: %s went from %d down to %d", seed, c.nodes[i], last[i], v)
-			} else {
-				last[i] = v
-			}
-		}
-		for range 2 {
-			for _, i := range rng.Perm(n) {
-				c.sync(t, i)
-			}
-		}
-		for i, ctr := range c.counters {
-			if v := ctr.Value(); v != total {
-				t.Fatalf("seed %d: %s reads %d, want %d", seed, c.nodes[i], v, total)
-			}
+func TestAddValidation(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{`{"type":"add","msg_id":1,"delta":3}`, `"type":"add_ok"`},
+		{`{"type":"add","msg_id":1,"delta":-1}`, `"code":12,"text":"add: delta -1 is negative`},
+		{`{"type":"add","msg_id":1,"delta":1.5}`, `"code":12`},
+		{`{"type":"add","msg_id":1,"delta":"1"}`, `"code":12`},
+		{`{"type":"add","msg_id":1}`, `"code":12`},
+		{`{"type":"add","msg_id":1,"delta":9223372036854775807}`, `"code":12,"text":"add: delta 9223372036854775807 would take the counter (3 here) past 2^63-1"`},
+		{`{"type":"add","msg_id":1,"delta":1e3}`, `"code":12`},
+		{`{"type":"subtract","msg_id":1}`, `"code":10`},
+		{`{"type":"read","msg_id":1}`, `"value":3`},
+	}
+	c := NewCounter("n0", []string{"n0", "n1"})
+	for _, tt := range tests {
+		if got := handle(t, c, tt.body); !strings.Contains(got, tt.want) {
+			t.Errorf("%s answered %s, want %s", tt.body, got, tt.want)
 		}
 	}
 }
 
-// TestFinalReadsExactConcurrent runs adds and syncs of three nodes at once,
-// then quiesces as the final phase does.
-func TestFinalReadsExactConcurrent(t *testing.T) {
-	for seed := range uint64(30) {
-		c := newCluster(3, seed)
-		var wg sync.WaitGroup
-		totals := make([]int64, 3)
-		for i := range c.counters {
-			wg.Add(2)
-			go func() { // a client adding on node i
-				defer wg.Done()
-				rng := rand.New(rand.NewPCG(seed, uint64(i)))
-				for range 300 {
-					d := int64(rng.IntN(5))
-					c.counters[i].Add(d)
-					totals[i] += d
-				}
-			}()
-			go func() { // node i's sync loop
-				defer wg.Done()
-				for range 30 {
-					c.sync(t, i)
-				}
-			}()
-		}
-		wg.Wait()
-		for range 2 {
-			for i := range c.counters {
-				c.sync(t, i)
-			}
-		}
-		want := totals[0] + totals[1] + totals[2]
-		for i, ctr := range c.counters {
-			if v := ctr.Value(); v != want {
-				t.Fatalf("seed %d: %s reads %d, want %d", seed, c.nodes[i], v, want)
-			}
-		}
+func TestExactValues(t *testing.T) {
+	c := NewCounter("n0", []string{"n0"})
+	handle(t, c, `{"type":"add","msg_id":1,"delta":1152921504606846977}`)
+	if got := handle(t, c, `{"type":"read","msg_id":2}`); got != `{"in_reply_to":2,"type":"read_ok","value":1152921504606846977}` {
+		t.Errorf("read after adding 2^60+1 = %s", got)
+	}
+	handle(t, c, `{"type":"add","msg_id":3,"delta":`+strconv.FormatInt(math.MaxInt64-1152921504606846977, 10)+`}`)
+	if got := handle(t, c, `{"type":"add","msg_id":4,"delta":1}`); !strings.Contains(got, `"code":12`) {
+		t.Errorf("add past 2^63-1 answered %s", got)
 	}
 }
 
-// TestReadsWithoutPublishingGoStale shows that the fake is stale enough to
-// matter: a node that only reads its peers' keys, without first making a
-// state-changing write, can miss their last shares however many times it
-// reads.
-func TestReadsWithoutPublishingGoStale(t *testing.T) {
-	wrong := 0
-	for seed := range uint64(50) {
-		c := newCluster(3, seed)
-		for i, ctr := range c.counters {
-			ctr.Add(int64(i + 1))
-		}
-		// n0 publishes first, then n1 and n2 publish: n0's view is at its
-		// own write, older than theirs.
-		for i := range c.counters {
-			c.sync(t, i)
-		}
-		readOnly := func() {
-			for _, p := range c.counters[0].peers {
-				if s, err := c.kvs[0].Read(context.Background(), Key(p)); err == nil {
-					c.counters[0].learn(p, s)
-				} else if !errors.Is(err, ErrNotFound) {
-					t.Fatal(err)
-				}
-			}
-		}
-		readOnly()
-		if c.counters[0].Value() != 6 {
-			wrong++
-		}
-	}
-	if wrong == 0 {
-		t.Error("plain reads were never stale; the fake does not model seq-kv")
-	}
-}
-
-func TestCounterUnit(t *testing.T) {
-	ctr := NewCounter("n1", []string{"n0", "n1", "n2"})
-	if got := ctr.peers; len(got) != 2 || got[0] != "n0" || got[1] != "n2" {
+func TestLearnKeepsNewest(t *testing.T) {
+	c := NewCounter("n1", []string{"n0", "n1", "n2"})
+	if got := c.peers; len(got) != 2 || got[0] != "n0" || got[1] != "n2" {
 		t.Fatalf("peers %v", got)
 	}
-	ctr.Add(3)
-	ctr.learn("n0", Share{Seq: 2, Total: 10})
-	ctr.learn("n0", Share{Seq: 1, Total: 4}) // older: ignored
-	ctr.learn("n2", Share{Seq: 1, Total: 1})
-	if v := ctr.Value(); v != 14 {
+	c.own = 3
+	c.learn("n0", Share{Seq: 2, Total: 10})
+	c.learn("n0", Share{Seq: 1, Total: 4}) // older: ignored
+	c.learn("n2", Share{Seq: 1, Total: 1})
+	if v := c.Value(); v != 14 {
 		t.Errorf("Value = %d, want 14", v)
 	}
 	if Key("n1") != "g-counter/n1" {
 		t.Errorf("Key = %s", Key("n1"))
+	}
+}
+
+// scenario is the seeded run: three nodes and seq-kv on exponential
+// latency, nodes initialized one by one under load, random partitions;
+// the g-counter checker judges every read.
+func scenario(seed uint64, newCore node.NewCore) *sim.Cluster {
+	return run(seed, newCore, false)
+}
+
+// killScenario is scenario with nodes killed and restarted meanwhile.
+func killScenario(seed uint64, newCore node.NewCore) *sim.Cluster {
+	return run(seed, newCore, true)
+}
+
+func run(seed uint64, newCore node.NewCore, kills bool) *sim.Cluster {
+	c := sim.New(sim.Config{Nodes: 3, New: newCore, Seed: seed, Workload: counter.GCounter(), Services: []string{"seq-kv"},
+		Latency: network(20 * time.Millisecond)})
+	if kills {
+		c.Kills(5 * time.Second)
+	}
+	c.Chaos(20, 5*time.Second)
+	return c
+}
+
+func TestScenarioSeeds(t *testing.T) {
+	sim.Seeds(t, 200, func(t *testing.T, seed uint64) {
+		scenario(seed, NewNode).Verify(t)
+	})
+}
+
+// A counter that never learns its peers' shares is caught.
+func TestScenarioCatchesLocalCounter(t *testing.T) {
+	local := func(self string, _ []string) node.Core { return NewCounter(self, []string{self}) }
+	if v := scenario(1, local).Check().Validity(); v != checker.Invalid {
+		t.Errorf("a counter that keeps to itself was judged %v", v)
+	}
+}
+
+func network(mean time.Duration) simnet.Latency {
+	return simnet.Latency{Mean: mean, Dist: simnet.Exponential}
+}
+
+func TestKillScenarioSeeds(t *testing.T) {
+	sim.Seeds(t, 50, func(t *testing.T, seed uint64) {
+		killScenario(seed, NewNode).Verify(t)
+	})
+}
+
+// A counter that does not read its share back after a restart starts
+// again from zero and overwrites what it acknowledged: caught.
+func TestKillScenarioCatchesForgetfulRestart(t *testing.T) {
+	forgetful := func(self string, ids []string) node.Core {
+		c := NewCounter(self, ids)
+		c.recovered = true
+		return c
+	}
+	caught := 0
+	for seed := range uint64(10) {
+		if killScenario(seed, forgetful).Check().Validity() == checker.Invalid {
+			caught++
+		}
+	}
+	if caught == 0 {
+		t.Error("a counter that forgets its share on restart was never caught in 10 seeds")
+	}
+}
+
+func TestAddIsAcknowledgedOnceInSeqKV(t *testing.T) {
+	c := NewCounter("n0", []string{"n0", "n1"})
+	if next, ok := c.Next(); !ok || next != 0 {
+		t.Fatalf("a new counter must read its share back at once; Next = %v %v", next, ok)
+	}
+	add := node.Message{Src: "c1", Dest: "n0", Body: json.RawMessage(`{"type":"add","msg_id":7,"delta":5}`)}
+	out := c.Handle(0, add)
+	if len(out) != 1 || out[0].Body.(kvRequest).Type != "read" || out[0].Body.(kvRequest).Key != Key("n0") {
+		t.Fatalf("before recovery an add must wait while the share is read back: %+v", out)
+	}
+	readID := out[0].Body.(kvRequest).MsgID
+	out = c.Handle(0, node.Message{Src: kvService, Dest: "n0", Body: json.RawMessage(`{"type":"read_ok","in_reply_to":` + strconv.FormatInt(readID, 10) + `,"value":{"seq":9,"total":40}}`)})
+	if len(out) != 1 || out[0].Dest != kvService {
+		t.Fatalf("after recovery the held add must become a seq-kv write, not a reply: %+v", out)
+	}
+	w := out[0].Body.(kvRequest)
+	if w.Type != "write" || *w.Value != (Share{Seq: 9 + seqGap + 1, Total: 45}) {
+		t.Errorf("write %+v: want the recovered total plus the add, seq past any write in flight", w)
+	}
+	out = c.Handle(0, node.Message{Src: kvService, Dest: "n0", Body: json.RawMessage(`{"type":"write_ok","in_reply_to":` + strconv.FormatInt(w.MsgID, 10) + `}`)})
+	if len(out) != 1 || out[0].Dest != "c1" {
+		t.Fatalf("write_ok must release the add_ok: %+v", out)
 	}
 }

@@ -10,7 +10,14 @@
 //   - SyncRPC leaves a goroutine and a callback behind on every timeout:
 //     Call removes the callback when its context ends.
 //
-// Messages still go out through the library's Send and Reply.
+// Beyond the library, init is handled before anything else (messages that
+// arrive earlier wait for it; a repeated init re-runs nothing), and
+// replies and requests keep the body's numbers exactly (the library
+// re-encodes them through float64). Messages still go out through the
+// library's Send.
+//
+// Solutions use the Core API (Core, Machine, Serve); Node is kept for the
+// deliberately broken nodes under testdata/broken.
 package node
 
 import (
@@ -45,6 +52,9 @@ type Node struct {
 	nextMsgID int
 	callbacks map[int]Handler
 	wg        sync.WaitGroup
+
+	initDone bool     // set by the dispatch loop only
+	early    [][]byte // lines that arrived before init
 }
 
 // New returns a node that reads stdin and writes stdout.
@@ -75,8 +85,12 @@ func (n *Node) Handle(typ string, h Handler) {
 // Send sends body to dest without waiting for an answer.
 func (n *Node) Send(dest string, body any) error { return n.lib.Send(dest, body) }
 
-// Reply answers req with body; in_reply_to is set from req's msg_id.
-func (n *Node) Reply(req Message, body any) error { return n.lib.Reply(req, body) }
+// Reply answers req with body; in_reply_to is set from req's msg_id,
+// exactly as it arrived.
+func (n *Node) Reply(req Message, body any) error {
+	o := Reply(req, body)
+	return n.lib.Send(o.Dest, o.Body)
+}
 
 // RPC sends body to dest with a fresh msg_id; h runs with the reply. The
 // callback stays registered until the reply comes; use Call for a request
@@ -87,8 +101,7 @@ func (n *Node) RPC(dest string, body any, h Handler) error {
 }
 
 func (n *Node) rpc(dest string, body any, h Handler) (int, error) {
-	fields, err := toMap(body)
-	if err != nil {
+	if _, err := EncodeBody(body); err != nil {
 		return 0, err
 	}
 	n.mu.Lock()
@@ -96,8 +109,7 @@ func (n *Node) rpc(dest string, body any, h Handler) (int, error) {
 	id := n.nextMsgID
 	n.callbacks[id] = h
 	n.mu.Unlock()
-	fields["msg_id"] = id
-	if err := n.lib.Send(dest, fields); err != nil {
+	if err := n.lib.Send(dest, spliced{key: "msg_id", value: json.RawMessage(fmt.Sprint(id)), body: body}); err != nil {
 		n.forget(id)
 		return 0, err
 	}
@@ -185,10 +197,32 @@ func (n *Node) dispatch(line []byte) {
 		})
 		return
 	}
-	h := n.handlers[env.Type]
 	if env.Type == "init" {
-		h = n.init
+		// Inline, so that nothing runs before the node knows its id.
+		if err := n.init(msg); err != nil {
+			log.Printf("handling init: %v", err)
+			var rpcErr *maelstrom.RPCError
+			if !errors.As(err, &rpcErr) {
+				rpcErr = maelstrom.NewRPCError(maelstrom.Crash, err.Error())
+			}
+			n.replyErr(msg, rpcErr)
+			return
+		}
+		if !n.initDone {
+			n.initDone = true
+			early := n.early
+			n.early = nil
+			for _, l := range early {
+				n.dispatch(l)
+			}
+		}
+		return
 	}
+	if !n.initDone {
+		n.early = append(n.early, line)
+		return
+	}
+	h := n.handlers[env.Type]
 	if h == nil {
 		if env.MsgID == nil {
 			log.Printf("dropping %q from %s: no handler, and it expects no reply", env.Type, msg.Src)
@@ -218,7 +252,7 @@ func (n *Node) dispatch(line []byte) {
 }
 
 func (n *Node) replyErr(req Message, e *maelstrom.RPCError) {
-	if err := n.lib.Reply(req, e); err != nil {
+	if err := n.Reply(req, e); err != nil {
 		log.Printf("reply error: %v", err)
 	}
 }
@@ -231,28 +265,20 @@ func (n *Node) spawn(f func()) {
 	}()
 }
 
+// init learns the node's ids and runs the init handler, the first time
+// only; every init is answered init_ok.
 func (n *Node) init(msg Message) error {
-	var body maelstrom.InitMessageBody
-	if err := json.Unmarshal(msg.Body, &body); err != nil {
-		return fmt.Errorf("init body: %w", err)
-	}
-	n.lib.Init(body.NodeID, body.NodeIDs)
-	if h := n.handlers["init"]; h != nil {
-		if err := h(msg); err != nil {
-			return err
+	if !n.initDone {
+		var body maelstrom.InitMessageBody
+		if err := json.Unmarshal(msg.Body, &body); err != nil {
+			return maelstrom.NewRPCError(maelstrom.MalformedRequest, fmt.Sprintf("init body: %v", err))
+		}
+		n.lib.Init(body.NodeID, body.NodeIDs)
+		if h := n.handlers["init"]; h != nil {
+			if err := h(msg); err != nil {
+				return err
+			}
 		}
 	}
-	return n.lib.Reply(msg, maelstrom.MessageBody{Type: "init_ok"})
-}
-
-func toMap(body any) (map[string]any, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return nil, fmt.Errorf("encode body: %w", err)
-	}
-	m := map[string]any{}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("body must encode to a JSON object: %w", err)
-	}
-	return m, nil
+	return n.Reply(msg, maelstrom.MessageBody{Type: "init_ok"})
 }

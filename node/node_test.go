@@ -443,6 +443,7 @@ func TestRunWaitsForHandlers(t *testing.T) {
 	})
 	done := make(chan error, 1)
 	go func() { done <- n.Run() }()
+	io.WriteString(inW, `{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}`+"\n")
 	io.WriteString(inW, `{"src":"c1","dest":"n1","body":{"type":"slow"}}`+"\n")
 	inW.Close()
 	select {

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
+
+	"github.com/glomers/glomers/node"
 )
 
 // Version orders the writes of a key: a Lamport timestamp, ties broken by
@@ -33,6 +37,12 @@ type Mop struct {
 	F     string // "r" or "w"
 	Key   int64
 	Value *int64 // nil for a read of a key never written
+}
+
+// String writes m as it travels: ["w",1,2].
+func (m Mop) String() string {
+	b, _ := m.MarshalJSON()
+	return string(b)
 }
 
 // MarshalJSON writes m as [f, key, value].
@@ -96,12 +106,6 @@ type ReplicateOK struct {
 	Upto uint64 `json:"upto"`
 }
 
-// Envelope is a message to send.
-type Envelope struct {
-	Dest string
-	Body any
-}
-
 // Store is one node's replica of the registers. It runs each transaction
 // atomically against its own state, and replicates the committed
 // transactions' final writes to every peer until acknowledged. It does no
@@ -114,6 +118,10 @@ type Store struct {
 	// pending holds, per peer, this node's newest write of each key that
 	// the peer has not acknowledged.
 	pending map[string]map[int64]Write
+	// leakFirst replicates a transaction's first write of each key instead
+	// of its final one: a deliberately broken variant, for the tests
+	// (peers see intermediate writes).
+	leakFirst bool
 }
 
 // NewStore returns the empty replica of node id in a cluster of nodes.
@@ -128,6 +136,12 @@ func NewStore(id string, nodes []string) *Store {
 	return s
 }
 
+// StartClock moves the version clock to at least ts. A node started again
+// after a kill has lost its clock; started at the wall clock in
+// microseconds, its versions are newer than every version its killed
+// predecessor gave, so its commits are not taken for old ones.
+func (s *Store) StartClock(ts uint64) { s.clock = max(s.clock, ts) }
+
 // Txn runs txn and returns it with the reads filled in. Reads see the
 // committed state plus the transaction's own earlier writes; the final
 // writes are installed at once with a new version, newer than every
@@ -135,17 +149,21 @@ func NewStore(id string, nodes []string) *Store {
 func (s *Store) Txn(txn []Mop) ([]Mop, error) {
 	for _, m := range txn {
 		if (m.F != "r" && m.F != "w") || (m.F == "w" && m.Value == nil) {
-			return nil, fmt.Errorf("bad micro-op %v", m)
+			return nil, fmt.Errorf("micro-op %s: want [\"r\", key, null] or [\"w\", key, integer value]", m)
 		}
 	}
 	s.clock++
 	v := Version{TS: s.clock, Node: s.id}
-	own := map[int64]int64{} // this transaction's writes so far
+	own := map[int64]int64{}   // this transaction's writes so far
+	first := map[int64]int64{} // its first write of each key
 	out := make([]Mop, len(txn))
 	for i, m := range txn {
 		out[i] = m
 		if m.F == "w" {
 			own[m.Key] = *m.Value
+			if _, ok := first[m.Key]; !ok {
+				first[m.Key] = *m.Value
+			}
 			continue
 		}
 		if x, ok := own[m.Key]; ok {
@@ -158,6 +176,9 @@ func (s *Store) Txn(txn []Mop) ([]Mop, error) {
 	}
 	for k, x := range own {
 		s.regs[k] = Register{Value: x, Version: v}
+		if s.leakFirst {
+			x = first[k]
+		}
 		for _, p := range s.peers {
 			s.pending[p][k] = Write{Key: k, Value: x, TS: v.TS}
 		}
@@ -168,8 +189,8 @@ func (s *Store) Txn(txn []Mop) ([]Mop, error) {
 // Outbox returns one Replicate per peer that has writes to receive, with
 // all of them. Sent again until acknowledged, a write survives lost
 // messages and partitions.
-func (s *Store) Outbox() []Envelope {
-	var out []Envelope
+func (s *Store) Outbox() []node.Out {
+	var out []node.Out
 	for _, p := range s.peers {
 		if len(s.pending[p]) == 0 {
 			continue
@@ -178,7 +199,8 @@ func (s *Store) Outbox() []Envelope {
 		for _, w := range s.pending[p] {
 			r.Writes = append(r.Writes, w)
 		}
-		out = append(out, Envelope{Dest: p, Body: r})
+		slices.SortFunc(r.Writes, func(a, b Write) int { return cmp.Compare(a.Key, b.Key) })
+		out = append(out, node.Out{Dest: p, Body: r})
 	}
 	return out
 }
@@ -186,7 +208,7 @@ func (s *Store) Outbox() []Envelope {
 // Receive applies a peer's writes: each one replaces a key's register only
 // if its version is newer, so every replica keeps the newest version of
 // each key whatever the order of arrival. It returns the acknowledgement.
-func (s *Store) Receive(from string, r Replicate) Envelope {
+func (s *Store) Receive(from string, r Replicate) node.Out {
 	for _, w := range r.Writes {
 		v := Version{TS: w.TS, Node: from}
 		s.clock = max(s.clock, w.TS)
@@ -194,7 +216,7 @@ func (s *Store) Receive(from string, r Replicate) Envelope {
 			s.regs[w.Key] = Register{Value: w.Value, Version: v}
 		}
 	}
-	return Envelope{Dest: from, Body: ReplicateOK{Type: "replicate_ok", Upto: r.Upto}}
+	return node.Out{Dest: from, Body: ReplicateOK{Type: "replicate_ok", Upto: r.Upto}}
 }
 
 // Acked drops the writes peer has acknowledged: every pending one with a

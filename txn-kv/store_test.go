@@ -11,6 +11,7 @@ import (
 	"github.com/glomers/glomers/internal/history"
 	"github.com/glomers/glomers/internal/workload"
 	"github.com/glomers/glomers/internal/workload/txn"
+	"github.com/glomers/glomers/node"
 )
 
 func val(v int64) *int64 { return &v }
@@ -124,7 +125,7 @@ func TestReceive(t *testing.T) {
 			if s.clock != tt.wantClock {
 				t.Errorf("clock %d, want %d", s.clock, tt.wantClock)
 			}
-			if want := (Envelope{"n1", ReplicateOK{Type: "replicate_ok", Upto: 7}}); ack != want {
+			if want := (node.Out{Dest: "n1", Body: ReplicateOK{Type: "replicate_ok", Upto: 7}}); ack != want {
 				t.Errorf("ack %+v, want %+v", ack, want)
 			}
 			// A local transaction after it is newer than everything seen.
@@ -133,6 +134,29 @@ func TestReceive(t *testing.T) {
 				t.Errorf("local write after receive: %+v", got)
 			}
 		})
+	}
+}
+
+// A restarted node's commits must win over its killed predecessor's:
+// with the clock started at the wall clock they do; from zero they would
+// be ignored everywhere as old.
+func TestRestartedNodeCommitsAreNewer(t *testing.T) {
+	before := NewStore("n0", []string{"n0", "n1"})
+	before.StartClock(1_000)
+	before.Txn(mops(w(1, 10)))
+	peer := NewStore("n1", []string{"n0", "n1"})
+	for _, o := range before.Outbox() {
+		peer.Receive("n0", o.Body.(Replicate))
+	}
+	after := NewStore("n0", []string{"n0", "n1"}) // the restart: memory lost
+	after.StartClock(2_000)
+	after.StartClock(5) // never goes back
+	after.Txn(mops(w(1, 20)))
+	for _, o := range after.Outbox() {
+		peer.Receive("n0", o.Body.(Replicate))
+	}
+	if got := peer.regs[1]; got.Value != 20 {
+		t.Errorf("peer holds %+v; the restarted node's commit was taken for an old one", got)
 	}
 }
 
@@ -161,7 +185,7 @@ type cluster struct {
 	stores   map[string]*Store
 	inflight []struct {
 		from string
-		Envelope
+		node.Out
 	}
 	cut bool // the replicas are partitioned: messages between them are dropped
 }
@@ -180,7 +204,7 @@ func (c *cluster) tick() {
 		for _, e := range s.Outbox() {
 			c.inflight = append(c.inflight, struct {
 				from string
-				Envelope
+				node.Out
 			}{id, e})
 		}
 	}
@@ -212,7 +236,7 @@ func (c *cluster) deliver(n int) {
 			checkNewer(c.t, m.Dest, before, snapshot(dst))
 			c.inflight = append(c.inflight, struct {
 				from string
-				Envelope
+				node.Out
 			}{m.Dest, ack})
 		case ReplicateOK:
 			var ack ReplicateOK

@@ -9,6 +9,9 @@ import (
 	"encoding/hex"
 	"strconv"
 	"sync/atomic"
+	"time"
+
+	"github.com/glomers/glomers/node"
 )
 
 // IDs hands out the IDs of one node during one boot.
@@ -46,4 +49,25 @@ type GenerateReply struct {
 // Generate is the reply to a generate request.
 func Generate(g *IDs) GenerateReply {
 	return GenerateReply{Type: "generate_ok", ID: g.Next()}
+}
+
+// Node is the unique-ids node's core. Its IDs live as long as the
+// process: a repeated init reaches the Machine, not the core, so the
+// counter never starts again.
+type Node struct {
+	node.NoTimer
+	ids *IDs
+}
+
+// NewNode returns the constructor of nodes of one boot.
+func NewNode(boot string) node.NewCore {
+	return func(id string, _ []string) node.Core { return &Node{ids: NewIDs(id, boot)} }
+}
+
+// Handle answers generate.
+func (n *Node) Handle(_ time.Duration, msg node.Message) []node.Out {
+	if msg.Type() != "generate" {
+		return node.Unsupported(msg)
+	}
+	return []node.Out{node.Reply(msg, Generate(n.ids))}
 }

@@ -1,9 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"regexp"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/sim"
+	"github.com/glomers/glomers/internal/workload/uniqueids"
+	"github.com/glomers/glomers/node"
 )
 
 func TestIDsUnique(t *testing.T) {
@@ -84,4 +91,48 @@ func TestGenerate(t *testing.T) {
 			t.Errorf("call %d: %+v, want id %s", i, got, want)
 		}
 	}
+}
+
+func TestScenarioSeeds(t *testing.T) {
+	sim.Seeds(t, 200, func(t *testing.T, seed uint64) {
+		c := sim.New(sim.Config{Nodes: 3, New: NewNode(fmt.Sprintf("%016x", seed)), Seed: seed, Workload: uniqueids.Workload()})
+		c.Chaos(50, 3*time.Second)
+		// A second init, in the middle of the run, must not restart the
+		// counter.
+		c.Init()
+		c.Chaos(50, 3*time.Second)
+		c.Verify(t)
+	})
+}
+
+// Ids that restart on a second init are caught.
+func TestScenarioCatchesRestartedCounter(t *testing.T) {
+	c := sim.New(sim.Config{Nodes: 3, New: restarting, Seed: 1, Workload: uniqueids.Workload()})
+	c.Chaos(50, 3*time.Second)
+	c.Init()
+	c.Chaos(50, 3*time.Second)
+	if v := c.Check().Validity(); v != checker.Invalid {
+		t.Errorf("ids that restart on init were judged %v", v)
+	}
+}
+
+// restarting builds broken nodes whose counter starts again now and then,
+// as a node that reset its state on a repeated init would.
+func restarting(id string, ids []string) node.Core {
+	return &resetting{Node: Node{ids: NewIDs(id, "0000000000000000")}, id: id}
+}
+
+type resetting struct {
+	Node
+	id    string
+	calls int
+}
+
+// Handle resets the counter every 50 requests, as a node that re-ran its
+// init would.
+func (r *resetting) Handle(now time.Duration, msg node.Message) []node.Out {
+	if r.calls++; r.calls%50 == 0 {
+		r.ids = NewIDs(r.id, "0000000000000000")
+	}
+	return r.Node.Handle(now, msg)
 }

@@ -32,7 +32,7 @@ func TestBadArguments(t *testing.T) {
 		{"zero time limit", []string{"test", "-w", "echo", "--bin", exe, "--time-limit", "0"}, "--time-limit must be positive"},
 		{"bad concurrency", []string{"test", "-w", "echo", "--bin", exe, "--concurrency", "2x"}, "--concurrency must be a number"},
 		{"bad latency dist", []string{"test", "-w", "echo", "--bin", exe, "--latency-dist", "pareto"}, `unknown latency distribution "pareto"`},
-		{"bad nemesis", []string{"test", "-w", "echo", "--bin", exe, "--nemesis", "kill"}, `unknown fault "kill"`},
+		{"bad nemesis", []string{"test", "-w", "echo", "--bin", exe, "--nemesis", "partition,crash"}, `--nemesis: unknown fault "crash" (known: partition, kill, pause)`},
 		{"bad nemesis interval", []string{"test", "-w", "echo", "--bin", exe, "--nemesis-interval", "0"}, "--nemesis-interval must be a positive number"},
 		{"bad availability", []string{"test", "-w", "echo", "--bin", exe, "--availability", "most"}, `--availability must be "total" or a number`},
 		{"bad topology", []string{"test", "-w", "echo", "--bin", exe, "--topology", "ring"}, "--topology must be one of"},
@@ -116,7 +116,7 @@ func TestFlagValues(t *testing.T) {
 	var f testFlags
 	registerTestFlags(fs, &f)
 	args := []string{"-w", "echo", "--bin", exe, "--latency", "100", "--latency-dist", "uniform",
-		"--nemesis-interval", "1/2", "--consistency-models", "read-committed , serializable,PL-3",
+		"--nemesis", "partition, kill,pause,kill", "--nemesis-interval", "1/2", "--consistency-models", "read-committed , serializable,PL-3",
 		"--availability", "total", "--time-limit", "7", "--seed", "42"}
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
@@ -130,6 +130,9 @@ func TestFlagValues(t *testing.T) {
 	}
 	if cfg.NemesisInterval != 500*time.Millisecond {
 		t.Errorf("nemesis interval %s, want 500ms", cfg.NemesisInterval)
+	}
+	if want := []string{"partition", "kill", "pause"}; !reflect.DeepEqual(cfg.Nemesis, want) {
+		t.Errorf("nemesis %v, want %v", cfg.Nemesis, want)
 	}
 	if want := []string{"read-committed", "serializable", "PL-3"}; !reflect.DeepEqual(cfg.ConsistencyModels, want) {
 		t.Errorf("models %v, want %v", cfg.ConsistencyModels, want)

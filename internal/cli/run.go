@@ -90,11 +90,17 @@ func runPreset(p preset.Preset, args []string, env Env) row {
 	if f.MsgsPerOp >= 0 {
 		r.figures += fmt.Sprintf(", msgs/op %.2f", f.MsgsPerOp)
 	}
+	if p.Latency {
+		l := preset.OKLatencies(out.History)
+		r.figures += fmt.Sprintf(", median %d ms", l.Median.Milliseconds())
+		fmt.Fprintf(env.Stdout, "latency of :ok operations: median %d ms, p95 %d ms, max %d ms (%d ops)\n",
+			l.Median.Milliseconds(), l.P95.Milliseconds(), l.Max.Milliseconds(), l.Count)
+	}
 	r.met = true
 	var notes []string
 	judged := []rundir.Target{}
 	for _, t := range p.Targets {
-		ok, got := t.Check(out.Results)
+		ok, got := t.Judge(out.Results, out.History)
 		mark := "met"
 		if !ok {
 			mark, r.met = "MISSED", false
@@ -154,6 +160,13 @@ func presetsCmd(args []string, env Env) int {
 		presets = []preset.Preset{p}
 	}
 	for _, p := range presets {
+		if p.Faults && args[0] == "all" {
+			continue // real Maelstrom has no kill or pause
+		}
+		if p.Faults {
+			fmt.Fprintf(env.Stderr, "challenge %s kills and pauses nodes, which real Maelstrom cannot do (its only nemesis is partition); run it with glomers run %s\n", p.ID, p.ID)
+			return ExitUsage
+		}
 		fmt.Fprintf(env.Stdout, "%s %s %s\n", p.ID, p.Binary, join(p.Flags))
 	}
 	return ExitValid

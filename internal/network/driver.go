@@ -94,6 +94,21 @@ func (d *Driver) Partition(grudge map[string][]string) {
 	d.net.Partition(grudge)
 }
 
+// Down drops every message due to id from now on, except those from the
+// senders in except, until Up.
+func (d *Driver) Down(id string, except ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.Down(id, except...)
+}
+
+// Up delivers messages to id again.
+func (d *Driver) Up(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.Up(id)
+}
+
 // Heal removes all partitions.
 func (d *Driver) Heal() {
 	d.mu.Lock()

@@ -42,6 +42,7 @@ type Network struct {
 	registered map[string]bool
 	inFlight   queue
 	drops      map[string]map[string]bool // receiver -> senders it drops
+	down       map[string]map[string]bool // node that is down -> senders it still hears
 	nextMsgID  int64
 	seq        int64
 	journal    []Event
@@ -54,6 +55,7 @@ func New(lat Latency, rng *rand.Rand) *Network {
 		rng:        rng,
 		registered: map[string]bool{},
 		drops:      map[string]map[string]bool{},
+		down:       map[string]map[string]bool{},
 	}
 }
 
@@ -112,7 +114,7 @@ func (n *Network) NextDeadline() (time.Duration, bool) {
 // Deliver removes every message due by now, in deadline order (ties in
 // send order), and returns those that reach their receiver. A message is
 // dropped when, at its deadline, its receiver holds a grudge against its
-// sender or its receiver has left the network. Only delivered messages are
+// sender, its receiver is down, or its receiver has left the network. Only delivered messages are
 // journaled as received.
 func (n *Network) Deliver(now time.Duration) []message.Message {
 	var out []message.Message
@@ -120,6 +122,9 @@ func (n *Network) Deliver(now time.Duration) []message.Message {
 		p := heap.Pop(&n.inFlight).(pending)
 		m := p.msg
 		if !n.registered[m.Dest] || n.drops[m.Dest][m.Src] {
+			continue
+		}
+		if heard, down := n.down[m.Dest]; down && !heard[m.Src] {
 			continue
 		}
 		n.record(p.deadline, Recv, m)
@@ -140,6 +145,21 @@ func (n *Network) Partition(grudge map[string][]string) {
 		}
 	}
 }
+
+// Down marks id as down (a killed node): every message due to it is
+// dropped at delivery, like a partition, except those from the senders in
+// except (the client that sends a restarted node its init). id stays a
+// valid destination, so its peers' sends are not refused.
+func (n *Network) Down(id string, except ...string) {
+	heard := map[string]bool{}
+	for _, s := range except {
+		heard[s] = true
+	}
+	n.down[id] = heard
+}
+
+// Up ends Down: id receives messages again.
+func (n *Network) Up(id string) { delete(n.down, id) }
 
 // Heal removes every partition.
 func (n *Network) Heal() { n.drops = map[string]map[string]bool{} }

@@ -155,7 +155,9 @@ func TestUniformLatencyReorders(t *testing.T) {
 func TestPartitions(t *testing.T) {
 	type step struct {
 		at     time.Duration
-		do     string // "send", "partition", "heal", "deliver"
+		do     string // "send", "partition", "heal", "down", "up", "deliver"
+		node   string // for down and up
+		except []string
 		src    string
 		dest   string
 		seq    int
@@ -225,10 +227,33 @@ func TestPartitions(t *testing.T) {
 			},
 			want: []int64{1, 2, 3},
 		},
+		{
+			name: "down node: everything due while down is dropped, its own sends are not",
+			steps: []step{
+				{at: 0, do: "send", src: "n1", dest: "n2", seq: 1},
+				{at: 50 * ms, do: "down", node: "n2"},
+				{at: 50 * ms, do: "send", src: "n2", dest: "n1", seq: 2},
+				{at: 50 * ms, do: "send", src: "c1", dest: "n2", seq: 3},
+				{at: 200 * ms, do: "send", src: "n3", dest: "n2", seq: 4},
+				{at: 250 * ms, do: "up", node: "n2"},
+			},
+			want: []int64{2, 4},
+		},
+		{
+			name: "down with an exception hears only that sender",
+			steps: []step{
+				{at: 0, do: "down", node: "n2", except: []string{"c9"}},
+				{at: 0, do: "send", src: "c9", dest: "n2", seq: 1},
+				{at: 0, do: "send", src: "c1", dest: "n2", seq: 2},
+				{at: 0, do: "send", src: "n1", dest: "n2", seq: 3},
+				{at: 0, do: "send", src: "n1", dest: "n3", seq: 4},
+			},
+			want: []int64{1, 4},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n := newNet(Latency{Mean: 100 * ms, Dist: Constant}, "n1", "n2", "n3")
+			n := newNet(Latency{Mean: 100 * ms, Dist: Constant}, "n1", "n2", "n3", "c1", "c9")
 			got := []int64{}
 			for _, s := range tt.steps {
 				got = append(got, seqs(t, n.Deliver(s.at))...)
@@ -239,6 +264,10 @@ func TestPartitions(t *testing.T) {
 					n.Partition(s.grudge)
 				case "heal":
 					n.Heal()
+				case "down":
+					n.Down(s.node, s.except...)
+				case "up":
+					n.Up(s.node)
 				}
 			}
 			got = append(got, seqs(t, n.Deliver(time.Hour))...)

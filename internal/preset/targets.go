@@ -20,6 +20,20 @@ var TotalAvailability = Target{Name: "ok-fraction 1.0", Check: func(r runner.Res
 	return a.OKFraction == 1, strconv.FormatFloat(a.OKFraction, 'g', -1, 64)
 }}
 
+// OKFraction requires an :availability ok-fraction of at least min.
+func OKFraction(min float64, who string) Target {
+	return Target{
+		Name: fmt.Sprintf("ok-fraction >= %s (%s)", strconv.FormatFloat(min, 'f', -1, 64), who),
+		Check: func(r runner.Results) (bool, string) {
+			a, ok := r.Availability.(availability.Result)
+			if !ok {
+				return false, "no availability result"
+			}
+			return a.OKFraction >= min, strconv.FormatFloat(a.OKFraction, 'f', 3, 64)
+		},
+	}
+}
+
 // NoServerMessages requires that no message went between nodes, or
 // between a node and a service ([:net :servers :msg-count] is 0).
 var NoServerMessages = Target{Name: "zero server messages", Check: func(r runner.Results) (bool, string) {

@@ -32,6 +32,9 @@ type Config struct {
 	Args    []string // extra arguments
 	Dir     string   // working directory
 	LogPath string   // where stderr goes (node-logs/<id>.log)
+	// AppendLog appends to LogPath instead of truncating it: a node the
+	// nemesis restarted keeps its earlier incarnations' logs.
+	AppendLog bool
 }
 
 // Hooks receive what the node prints. They are called from the process's
@@ -79,7 +82,11 @@ func Start(cfg Config, hooks Hooks) (*Process, error) {
 	} else if st.IsDir() || st.Mode()&0o111 == 0 {
 		return nil, fmt.Errorf("node %s: %s is not an executable file", cfg.ID, bin)
 	}
-	logf, err := os.Create(cfg.LogPath)
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if cfg.AppendLog {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	logf, err := os.OpenFile(cfg.LogPath, flags, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: create log: %w", cfg.ID, err)
 	}
@@ -147,6 +154,25 @@ func (p *Process) Kill() (wasRunning bool) {
 	case <-time.After(5 * time.Second):
 	}
 	return true
+}
+
+// Pause stops the node's whole process group with SIGSTOP: it runs no code
+// until Resume, while messages delivered to it queue in its stdin.
+func (p *Process) Pause() error { return p.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused node's process group with SIGCONT.
+func (p *Process) Resume() error { return p.signal(syscall.SIGCONT) }
+
+func (p *Process) signal(sig syscall.Signal) error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("node %s: cannot send %v: it has exited", p.cfg.ID, sig)
+	default:
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("node %s: send %v: %w", p.cfg.ID, sig, err)
+	}
+	return nil
 }
 
 // Crash describes a node that exited by itself.

@@ -190,3 +190,73 @@ func TestStartErrors(t *testing.T) {
 		}
 	}
 }
+
+// count returns how many messages r has received.
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.messages)
+}
+
+func waitCount(t *testing.T, r *recorder, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for r.count() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d messages, want %d", r.count(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestPauseStopsTheWholeGroup(t *testing.T) {
+	r := &recorder{}
+	// A child process does the echoing, so pausing only the shell would
+	// not stop it: Pause must stop the whole process group.
+	p := start(t, `exec 3<&0
+sh -c 'while read -r line; do printf "{\"src\":\"n1\",\"dest\":\"c1\",\"body\":{\"got\":%s}}\n" "$line"; done' <&3 &
+wait
+`, r)
+	p.Deliver(message.New("c1", "n1", message.Body{"type": "echo", "i": 0}))
+	waitCount(t, r, 1)
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	p.Deliver(message.New("c1", "n1", message.Body{"type": "echo", "i": 1}))
+	time.Sleep(300 * time.Millisecond)
+	if n := r.count(); n != 1 {
+		t.Fatalf("a paused node answered: %d messages, want 1", n)
+	}
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	waitCount(t, r, 2) // the message queued while paused
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Kill() { // SIGKILL ends a stopped process too
+		t.Error("Kill reported a paused node as already dead")
+	}
+	if c := p.Crash(); c != nil {
+		t.Errorf("a paused then killed node has a crash report: %v", c)
+	}
+	if err := p.Resume(); err == nil || !strings.Contains(err.Error(), "exited") {
+		t.Errorf("Resume of a dead node = %v, want an error saying it exited", err)
+	}
+}
+
+func TestAppendLogKeepsEarlierIncarnations(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "n1.log")
+	for i, word := range []string{"first", "second"} {
+		p, err := Start(Config{ID: "n1", Bin: script(t, "echo "+word+" >&2\n"), Dir: dir, LogPath: log, AppendLog: i > 0}, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitExit(t, p)
+	}
+	b, err := os.ReadFile(log)
+	if err != nil || string(b) != "first\nsecond\n" {
+		t.Errorf("log %q, %v; want both incarnations' stderr", b, err)
+	}
+}

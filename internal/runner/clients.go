@@ -194,14 +194,15 @@ func (t *test) mainPhase(rng *rand.Rand) {
 	}
 }
 
-// finalPhase heals the network, waits for recovery, then has each worker
-// thread, keeping its process and client from the main phase, perform its
-// final operations.
+// finalPhase heals the network, resumes paused nodes and restarts killed
+// ones, waits for recovery, then has each worker thread, keeping its
+// process and client from the main phase, perform its final operations.
 func (t *test) finalPhase() {
 	if t.nemesis != nil {
 		t.nemesisStep(nemesis.StopInvocation())
 	}
 	t.drv.Heal()
+	t.restore()
 	t.log.info("Waiting for recovery...")
 	if !t.sleep(t.cfg.recoveryWait()) {
 		return

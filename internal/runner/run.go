@@ -47,19 +47,24 @@ func (e *CrashError) Unwrap() error { return e.Err }
 
 // test is the state of one running test.
 type test struct {
-	cfg   Config
-	run   *rundir.Run
-	log   *logger
-	net   *network.Network
-	drv   *network.Driver
-	rec   *recorder
-	procs map[string]*process.Process
+	cfg Config
+	run *rundir.Run
+	log *logger
+	net *network.Network
+	drv *network.Driver
+	rec *recorder
+	// procs holds each node's current process; the kill nemesis replaces
+	// them.
+	procsMu sync.Mutex
+	procs   map[string]*process.Process
 	// workers are the client threads, kept from the main phase into the
 	// final phase.
 	workers []*worker
 	// nemesis injects partitions; nil without --nemesis partition.
 	nemesis *nemesis.Partitioner
-	opts    workload.Options
+	// faults tracks the nodes the kill and pause nemeses have taken down.
+	faults nodeFaults
+	opts   workload.Options
 
 	servicesDone chan struct{}
 	nextClient   atomic.Int64
@@ -87,10 +92,11 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	defer logFile.Close()
 	t := &test{
-		cfg:   cfg,
-		run:   run,
-		log:   &logger{file: logFile, console: cfg.Console},
-		procs: map[string]*process.Process{},
+		cfg:    cfg,
+		run:    run,
+		log:    &logger{file: logFile, console: cfg.Console},
+		procs:  map[string]*process.Process{},
+		faults: nodeFaults{killed: map[string]bool{}, paused: map[string]bool{}, resumed: map[string]time.Duration{}},
 	}
 	t.ctx, t.cancel = context.WithCancelCause(context.Background())
 	defer t.cancel(nil)
@@ -192,6 +198,8 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 	if t.cfg.Workload.Final != nil || t.cfg.Workload.FinalGenerator != nil {
 		t.setPhase("the final phase")
 		t.finalPhase()
+	} else {
+		t.restore()
 	}
 	return context.Cause(t.ctx)
 }
@@ -218,16 +226,9 @@ func (t *test) startNodes() error {
 	}
 	t.log.info("Setting up nodes %v: launching %s %v", t.cfg.Nodes, bin, t.cfg.Args)
 	for _, id := range t.cfg.Nodes {
-		p, err := process.Start(process.Config{
-			ID: id, Bin: bin, Args: t.cfg.Args, Dir: os.TempDir(),
-			LogPath: t.run.Path(filepath.Join("node-logs", id+".log")),
-		}, t.hooks(id))
-		if err != nil {
+		if _, err := t.launch(id, false); err != nil {
 			return err
 		}
-		t.procs[id] = p
-		t.drv.Register(id, t.deliverer(p))
-		go t.watch(p)
 	}
 	errs := make([]error, len(t.cfg.Nodes))
 	var wg sync.WaitGroup
@@ -243,6 +244,35 @@ func (t *test) startNodes() error {
 		return cause // each init saw it; report it once
 	}
 	return joinBlocks(errs)
+}
+
+// launch starts a process for node id, puts it on the network in place of
+// any earlier one, and watches it. A restart appends to the node's log.
+func (t *test) launch(id string, restart bool) (*process.Process, error) {
+	bin, err := filepath.Abs(t.cfg.Bin)
+	if err != nil {
+		return nil, fmt.Errorf("resolve --bin: %w", err)
+	}
+	p, err := process.Start(process.Config{
+		ID: id, Bin: bin, Args: t.cfg.Args, Dir: os.TempDir(),
+		LogPath: t.run.Path(filepath.Join("node-logs", id+".log")), AppendLog: restart,
+	}, t.hooks(id))
+	if err != nil {
+		return nil, err
+	}
+	t.procsMu.Lock()
+	t.procs[id] = p
+	t.procsMu.Unlock()
+	t.drv.Register(id, t.deliverer(p))
+	go t.watch(p, restart)
+	return p, nil
+}
+
+// proc returns node id's current process, or nil.
+func (t *test) proc(id string) *process.Process {
+	t.procsMu.Lock()
+	defer t.procsMu.Unlock()
+	return t.procs[id]
 }
 
 func (t *test) deliverer(p *process.Process) network.Handler {
@@ -284,13 +314,18 @@ func (t *test) note(err error) {
 }
 
 // watch reports a node that exits while the test runs and stops the test.
-func (t *test) watch(p *process.Process) {
+// A node the nemesis killed is not reported; one it restarted that then
+// exits is, as such.
+func (t *test) watch(p *process.Process, restarted bool) {
 	<-p.Exited()
 	if t.tearingDown.Load() {
 		return
 	}
 	if c := p.Crash(); c != nil {
 		c.During = t.currentPhase()
+		if restarted {
+			c.During += ", after the nemesis killed it and started it again"
+		}
 		t.cancel(c)
 	}
 }
@@ -298,6 +333,12 @@ func (t *test) watch(p *process.Process) {
 func (t *test) initNode(id string) error {
 	c := t.newClient()
 	defer c.Close()
+	return t.initNodeVia(c, id)
+}
+
+// initNodeVia sends node id its init message from client c and checks the
+// reply.
+func (t *test) initNodeVia(c *client.Client, id string) error {
 	body := message.Body{"type": "init", "node_id": id, "node_ids": t.cfg.Nodes}
 	timeout := t.cfg.initTimeout()
 	ctx, cancel := context.WithTimeout(t.ctx, timeout)
@@ -309,7 +350,7 @@ func (t *test) initNode(id string) error {
 	var rpcErr *client.RPCError
 	switch {
 	case errors.Is(err, client.ErrTimeout):
-		p := t.procs[id]
+		p := t.proc(id)
 		stdout, stderr := p.Tail()
 		d := diagnose.InitTimeout(id, t.drv.Now(), timeout, string(p.Partial()), stdout, stderr)
 		t.diagnose(d)
@@ -358,7 +399,7 @@ func (t *test) teardown() error {
 	t.tearingDown.Store(true)
 	var first *process.Crash
 	for _, id := range t.cfg.Nodes {
-		p := t.procs[id]
+		p := t.proc(id)
 		if p == nil {
 			continue
 		}

@@ -30,6 +30,10 @@ type Options struct {
 	ConsistencyModels []string
 	Latency           time.Duration
 	Rand              *rand.Rand // seeded from --seed; only used by one goroutine at a time
+	// Now and Sleep, if set, are the clock generators read and pause on
+	// (the simulator's virtual clock); otherwise real time.
+	Now   func() time.Duration
+	Sleep func(time.Duration)
 }
 
 // RPC sends one request to a node and returns its reply body. Errors are

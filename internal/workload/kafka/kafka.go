@@ -94,22 +94,24 @@ func Workload() *workload.Workload {
 		Idempotent: map[history.Keyword]bool{FAssign: true},
 		Generator: func(o workload.Options) workload.Generator {
 			t := s.reset(o)
-			start := time.Now()
 			return &mainGen{
 				rng:      rng(o),
-				now:      func() time.Duration { return time.Since(start) },
+				now:      clockOf(o),
 				keys:     newKeys(o.KeyCount, o.MaxWritesPerKey),
 				t:        t,
 				crashGap: CrashInterval / time.Duration(t.concurrency),
 			}
 		},
 		FinalGenerator: func(o workload.Options) workload.Generator {
-			start := time.Now()
+			sleep := time.Sleep
+			if o.Sleep != nil {
+				sleep = o.Sleep
+			}
 			return &finalGen{
 				t:     s.current(),
 				rng:   rng(o),
-				now:   func() time.Duration { return time.Since(start) },
-				sleep: time.Sleep,
+				now:   clockOf(o),
+				sleep: sleep,
 			}
 		},
 		ReplySchemas: replySchemas,
@@ -120,6 +122,16 @@ func Workload() *workload.Workload {
 			return kafkachecker.Check(h, kafkachecker.Options{})
 		},
 	}
+}
+
+// clockOf returns the time since now, on o's clock if it has one.
+func clockOf(o workload.Options) func() time.Duration {
+	if o.Now != nil {
+		start := o.Now()
+		return func() time.Duration { return o.Now() - start }
+	}
+	start := time.Now()
+	return func() time.Duration { return time.Since(start) }
 }
 
 func rng(o workload.Options) *rand.Rand {
