@@ -34,13 +34,13 @@ test:
 
 ## bench: broadcast at the 3d/3e flags, five runs; raft-kv at the 7b flags on
 ## seeds 1, 2, 3; glomers' own memory and CPU against hostile nodes
-## (testdata/hostile); then the checkers' Go benchmarks
+## (testdata/hostile); then the checkers' Go benchmarks (time and memory per check)
 bench: build
 	$(GO) build -o bin/ ./testdata/hostile/...
 	bin/glomers bench broadcast --runs 5
 	bin/glomers bench 7b --seeds 1,2,3
 	bin/glomers bench hostile
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/checker/...
+	$(GO) test -run '^$$' -bench . -benchtime 3x -benchmem ./internal/checker/...
 
 ## vet: go vet and staticcheck (must be clean)
 vet:

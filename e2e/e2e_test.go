@@ -267,6 +267,20 @@ func TestBrokenNodes(t *testing.T) {
 			wants: []string{":cyclic-versions", ":workload {:valid? false"},
 		},
 		{
+			name:  "txn-list-append store kept on one node is strict serializable",
+			args:  []string{"-w", "txn-list-append", "--bin", bin("listappend-local"), "--node-count", "1", "--time-limit", "5", "--rate", "100"},
+			code:  0,
+			wants: []string{":workload {:valid? true}", "Everything looks good!"},
+		},
+		{
+			// Each node keeps its own lists, so reads on n0 and n1 of one
+			// key see two different append orders.
+			name:  "txn-list-append lists kept on each node without coordination",
+			args:  []string{"-w", "txn-list-append", "--bin", bin("listappend-local"), "--node-count", "2", "--time-limit", "5", "--rate", "100"},
+			code:  1,
+			wants: []string{":incompatible-order [{:key", ":workload {:valid? false"},
+		},
+		{
 			name:     "kafka that gives concurrent sends one offset",
 			args:     []string{"-w", "kafka", "--bin", bin("kafka-dup-offsets"), "--node-count", "1", "--concurrency", "2n", "--time-limit", "5", "--rate", "200"},
 			code:     1,
