@@ -1,20 +1,29 @@
 # glomers: Gossip Glomers solutions and a JVM-free Maelstrom runner.
 
 GO ?= go
+# staticcheck, pinned; `go run` fetches it through the module proxy once and
+# keeps it out of go.mod (it is a tool, not a dependency of glomers).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Every top-level folder with a main.go is a solution binary.
 SOLUTIONS := $(patsubst %/main.go,%,$(wildcard */main.go))
 # The challenge presets, as `glomers run` knows them.
-PRESETS := 1 2 3a 3b 3c 3d 3e 4 5a 5b 5c 6a 6b 6c
+PRESETS := 1 2 3a 3b 3c 3d 3e 4 5a 5b 5c 6a 6b 6c 7a 7b
+# Our presets with kills and pauses beside partitions.
+FAULT_PRESETS := 3e-faults 4-faults 5c-faults 6c-faults
 
-.PHONY: build run test fuzz bench vet fmt clean $(PRESETS)
+.PHONY: build run faults test fuzz bench vet fmt clean $(PRESETS) $(FAULT_PRESETS)
 
 ## build: compile glomers and every solution into bin/
 build:
 	$(GO) build -o bin/ ./cmd/glomers $(addprefix ./,$(SOLUTIONS))
 
-## run: run every challenge at its official flags and print the summary table
+## run: run every challenge at its official flags, then the fault presets, and print the summary table
 run: build
 	bin/glomers run all
+
+## faults: run only our fault presets (partitions, kills and pauses)
+faults: build
+	status=0; for p in $(FAULT_PRESETS); do bin/glomers run $$p || status=1; done; exit $$status
 
 ## test: unit, conformance and end-to-end tests, then a short fuzz run;
 ## says first which tests skip (under CI=true: fail) when
@@ -39,14 +48,21 @@ fuzz:
 	done
 
 ## bench: broadcast at the 3d/3e flags, five runs, and in the simulator (hub
-## windows, virtual time: no machine noise); then the checkers' Go benchmarks
+## windows, virtual time: no machine noise); raft-kv at the 7b flags on
+## seeds 1, 2, 3; glomers' own memory and CPU against hostile nodes
+## (testdata/hostile); then the checkers' Go benchmarks (time and memory per check)
 bench: build
+	$(GO) build -o bin/ ./testdata/hostile/...
 	bin/glomers bench broadcast --runs 5
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./broadcast
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/checker/...
+	bin/glomers bench 7b --seeds 1,2,3
+	bin/glomers bench hostile
+	$(GO) test -run '^$$' -bench . -benchtime 3x -benchmem ./internal/checker/...
 
+## vet: go vet and staticcheck (must be clean)
 vet:
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
@@ -54,6 +70,6 @@ fmt:
 clean:
 	rm -rf bin
 
-## 1, 2, 3a ... 6c: run one challenge, e.g. `make 3e`
-$(PRESETS): build
+## 1, 2, 3a ... 7b, 3e-faults ... 6c-faults: run one challenge, e.g. `make 3e`
+$(PRESETS) $(FAULT_PRESETS): build
 	bin/glomers run $@

@@ -44,6 +44,9 @@ func TestAnalyzeHistoryFileConformance(t *testing.T) {
 		{"unique-ids-duplicates.json", "unique-ids", 1, ":duplicated-count 1"},
 		{"unique-ids-duplicates.json", "unique-ids", 1, "was returned by op"},
 		{"unique-ids-empty.json", "unique-ids", 0, "Everything looks good!"},
+		{"txn-list-append-g-nonadjacent.json", "txn-list-append", 1, ":anomaly-types (:G-nonadjacent-item)"},
+		{"txn-list-append-duplicate-appends.json", "txn-list-append", 2, "value 1 appended to key 10 multiple times!"},
+		{"txn-list-append-g1b-cases.json", "txn-list-append", 2, "no transaction wrote key 10 element 3"},
 	}
 	for _, tt := range tests {
 		r := glomers(t, "analyze", "--history", conformanceCase(t, tt.file), "-w", tt.workload)

@@ -4,6 +4,20 @@
 // committed writes to its peers in the background; see README.md.
 package main
 
-import "github.com/glomers/glomers/node"
+import (
+	"time"
 
-func main() { node.Main(NewNode) }
+	"github.com/glomers/glomers/node"
+)
+
+// epoch is where the version clock starts (see Store.StartClock), so
+// timestamps stay well below 2^53.
+var epoch = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func main() {
+	node.Main(func(id string, ids []string) node.Core {
+		n := NewNode(id, ids).(*Node)
+		n.store.StartClock(uint64(time.Since(epoch).Microseconds()))
+		return n
+	})
+}

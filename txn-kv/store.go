@@ -136,6 +136,12 @@ func NewStore(id string, nodes []string) *Store {
 	return s
 }
 
+// StartClock moves the version clock to at least ts. A node started again
+// after a kill has lost its clock; started at the wall clock in
+// microseconds, its versions are newer than every version its killed
+// predecessor gave, so its commits are not taken for old ones.
+func (s *Store) StartClock(ts uint64) { s.clock = max(s.clock, ts) }
+
 // Txn runs txn and returns it with the reads filled in. Reads see the
 // committed state plus the transaction's own earlier writes; the final
 // writes are installed at once with a new version, newer than every

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/glomers/glomers/internal/cli"
@@ -11,5 +12,11 @@ import (
 func main() {
 	st, err := os.Stdout.Stat()
 	terminal := err == nil && st.Mode()&os.ModeCharDevice != 0
-	os.Exit(cli.Main(os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Terminal: terminal}))
+	code := cli.Main(os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Terminal: terminal, HandleSignals: true})
+	if path := os.Getenv(cli.RusageEnv); path != "" {
+		if err := cli.WriteRusage(path); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}
+	os.Exit(code)
 }

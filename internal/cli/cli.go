@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -32,6 +34,11 @@ func implemented() []string { return registry.Names() }
 type Env struct {
 	Stdout, Stderr io.Writer
 	Terminal       bool // stdout is a terminal: show progress
+	// HandleSignals makes test, run and bench catch SIGINT and SIGTERM
+	// and stop a test cleanly (see runner.Config.Interrupt).
+	HandleSignals bool
+	// Interrupt delivers the caught signals; Main sets it.
+	Interrupt <-chan os.Signal
 }
 
 const usage = `Usage: glomers COMMAND [OPTIONS ...]
@@ -54,6 +61,15 @@ func Main(args []string, env Env) int {
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, usage)
 		return ExitUsage
+	}
+	switch args[0] {
+	case "test", "run", "bench":
+		if env.HandleSignals && env.Interrupt == nil {
+			ch := make(chan os.Signal, 2)
+			signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(ch)
+			env.Interrupt = ch
+		}
 	}
 	switch args[0] {
 	case "test":
@@ -99,6 +115,7 @@ func parseTest(args []string, env Env) (runner.Config, int, *testFlags, bool) {
 	cfg.Argv = append([]string{"test"}, args...)
 	cfg.Console = env.Stdout
 	cfg.Progress = env.Terminal
+	cfg.Interrupt = env.Interrupt
 	return cfg, 0, &f, true
 }
 
@@ -135,6 +152,10 @@ func exitCode(out *runner.Outcome, err error, env Env) int {
 	case err != nil:
 		fmt.Fprintf(env.Stderr, "glomers: %v\n", err)
 		return ExitCrash
+	}
+	if out.Interrupted != nil {
+		fmt.Fprintf(env.Stderr, "\nglomers: interrupted; the results in %s cover only the operations that completed before it (verdict: %v)\n", out.Dir, out.Results.Valid)
+		return runner.SignalExitCode(out.Interrupted)
 	}
 	switch out.Results.Valid {
 	case checker.Valid:

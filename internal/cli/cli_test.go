@@ -32,7 +32,7 @@ func TestBadArguments(t *testing.T) {
 		{"zero time limit", []string{"test", "-w", "echo", "--bin", exe, "--time-limit", "0"}, "--time-limit must be positive"},
 		{"bad concurrency", []string{"test", "-w", "echo", "--bin", exe, "--concurrency", "2x"}, "--concurrency must be a number"},
 		{"bad latency dist", []string{"test", "-w", "echo", "--bin", exe, "--latency-dist", "pareto"}, `unknown latency distribution "pareto"`},
-		{"bad nemesis", []string{"test", "-w", "echo", "--bin", exe, "--nemesis", "kill"}, `unknown fault "kill"`},
+		{"bad nemesis", []string{"test", "-w", "echo", "--bin", exe, "--nemesis", "partition,crash"}, `--nemesis: unknown fault "crash" (known: partition, kill, pause)`},
 		{"bad nemesis interval", []string{"test", "-w", "echo", "--bin", exe, "--nemesis-interval", "0"}, "--nemesis-interval must be a positive number"},
 		{"bad availability", []string{"test", "-w", "echo", "--bin", exe, "--availability", "most"}, `--availability must be "total" or a number`},
 		{"bad topology", []string{"test", "-w", "echo", "--bin", exe, "--topology", "ring"}, "--topology must be one of"},
@@ -116,7 +116,7 @@ func TestFlagValues(t *testing.T) {
 	var f testFlags
 	registerTestFlags(fs, &f)
 	args := []string{"-w", "echo", "--bin", exe, "--latency", "100", "--latency-dist", "uniform",
-		"--nemesis-interval", "1/2", "--consistency-models", "read-committed , serializable,PL-3",
+		"--nemesis", "partition, kill,pause,kill", "--nemesis-interval", "1/2", "--consistency-models", "read-committed , serializable,PL-3",
 		"--availability", "total", "--time-limit", "7", "--seed", "42"}
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
@@ -131,10 +131,50 @@ func TestFlagValues(t *testing.T) {
 	if cfg.NemesisInterval != 500*time.Millisecond {
 		t.Errorf("nemesis interval %s, want 500ms", cfg.NemesisInterval)
 	}
+	if want := []string{"partition", "kill", "pause"}; !reflect.DeepEqual(cfg.Nemesis, want) {
+		t.Errorf("nemesis %v, want %v", cfg.Nemesis, want)
+	}
 	if want := []string{"read-committed", "serializable", "PL-3"}; !reflect.DeepEqual(cfg.ConsistencyModels, want) {
 		t.Errorf("models %v, want %v", cfg.ConsistencyModels, want)
 	}
 	if !cfg.Availability.Total || cfg.TimeLimit != 7*time.Second || cfg.Seed != 42 {
 		t.Errorf("availability %+v, time limit %s, seed %d", cfg.Availability, cfg.TimeLimit, cfg.Seed)
+	}
+}
+
+// TestAnalyzeHistoryUsesFileOptions: a history file with "workload" and
+// "options" (the conformance corpus's form) is judged under its own
+// options unless a flag overrides them.
+func TestAnalyzeHistoryUsesFileOptions(t *testing.T) {
+	// A read of nil after a write of 1 completed: valid under
+	// read-uncommitted, a realtime anomaly under strict-serializable.
+	path := t.TempDir() + "/case.json"
+	doc := `{"workload": "txn-rw-register", "options": {"consistency-models": ["read-uncommitted"], "anomalies": ["G1"]},
+	"history": [
+	 {"index": 0, "time": 0, "type": "invoke", "process": 0, "f": "txn", "value": [["w", 1, 1]]},
+	 {"index": 1, "time": 1, "type": "ok", "process": 0, "f": "txn", "value": [["w", 1, 1]]},
+	 {"index": 2, "time": 2, "type": "invoke", "process": 1, "f": "txn", "value": [["r", 1, null]]},
+	 {"index": 3, "time": 3, "type": "ok", "process": 1, "f": "txn", "value": [["r", 1, null]]}]}`
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"file's options and workload", []string{"analyze", "--history", path}, ExitValid},
+		{"flag overrides the file", []string{"analyze", "--history", path, "--consistency-models", "strict-serializable"}, ExitInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := Main(tt.args, Env{Stdout: &stdout, Stderr: &stderr}); code != tt.want {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.want, stdout.String(), stderr.String())
+			}
+			if want := `option "anomalies" is ignored`; !strings.Contains(stderr.String(), want) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), want)
+			}
+		})
 	}
 }

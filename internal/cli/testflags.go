@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/glomers/glomers/internal/checker/availability"
 	"github.com/glomers/glomers/internal/checker/elle"
+	"github.com/glomers/glomers/internal/nemesis"
 	"github.com/glomers/glomers/internal/network"
 	"github.com/glomers/glomers/internal/runner"
 	"github.com/glomers/glomers/internal/workload/registry"
@@ -48,7 +50,7 @@ func registerTestFlags(fs *pflag.FlagSet, f *testFlags) {
 	fs.IntVar(&f.timeLimit, "time-limit", 60, "seconds of the main phase")
 	fs.IntVar(&f.latency, "latency", 0, "mean one-way latency of node and service messages, in ms")
 	fs.StringVar(&f.latencyDist, "latency-dist", "constant", "latency distribution: constant, uniform or exponential")
-	fs.StringVar(&f.nemesis, "nemesis", "", "faults to inject: partition")
+	fs.StringVar(&f.nemesis, "nemesis", "", "faults to inject, comma-separated: partition, kill, pause")
 	fs.StringVar(&f.nemesisInterval, "nemesis-interval", "10", "mean seconds between nemesis operations")
 	fs.StringVar(&f.availability, "availability", "", "minimum ok fraction: total, or a number from 0 to 1")
 	fs.StringVar(&f.topology, "topology", "grid", "broadcast topology: "+strings.Join(topologies, ", "))
@@ -162,10 +164,12 @@ func (f *testFlags) config(fs *pflag.FlagSet, args []string) (runner.Config, err
 
 	if strings.TrimSpace(f.nemesis) != "" {
 		for _, n := range regexp.MustCompile(`\s*,\s*`).Split(strings.TrimSpace(f.nemesis), -1) {
-			if n != "partition" {
-				bad("--nemesis: unknown fault %q (the only fault is partition)", n)
+			f, err := nemesis.ParseFault(n)
+			if err != nil {
+				bad("--nemesis: %v", err)
+			} else if !slices.Contains(cfg.Nemesis, string(f)) {
+				cfg.Nemesis = append(cfg.Nemesis, string(f))
 			}
-			cfg.Nemesis = append(cfg.Nemesis, n)
 		}
 	}
 	if iv, err := parseSeconds(f.nemesisInterval); err != nil || iv <= 0 {

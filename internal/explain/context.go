@@ -23,6 +23,7 @@ type context struct {
 	pos         map[int]int // op index -> position in h
 	partner     map[int]int // invocation index <-> completion index
 	partitions  []partition
+	faults      []nodeFault
 	pictures    map[int64]string
 	end         int64 // time of the last op
 }
@@ -44,6 +45,7 @@ func newContext(r Run) *context {
 		c.end = max(c.end, op.Time)
 		if !op.IsClient() {
 			c.nemesis(op)
+			c.nodeFaultOp(op)
 			continue
 		}
 		if op.Type == history.Invoke {

@@ -179,6 +179,42 @@ func TestKafkaLostWriteAndSkip(t *testing.T) {
 	)
 }
 
+// With kills in the history, a lost write lists them and says what a kill
+// costs.
+func TestKafkaLostWriteUnderKills(t *testing.T) {
+	send := func(k string, v any) []any { return []any{[]any{"send", k, v}} }
+	h := hist(
+		row{p: 0, typ: inv, f: "send", value: send("x", int64(1)), at: 1},
+		row{p: 0, typ: ok, f: "send", value: send("x", []any{int64(0), int64(1)}), at: 1.1},
+		row{p: 1, typ: inv, f: "send", value: send("x", int64(2)), at: 1.2},
+		row{p: 1, typ: ok, f: "send", value: send("x", []any{int64(1), int64(2)}), at: 1.3},
+		row{p: 0, typ: inv, f: "send", value: send("x", int64(3)), at: 1.4},
+		row{p: 0, typ: ok, f: "send", value: send("x", []any{int64(2), int64(3)}), at: 1.5},
+		row{p: 1, typ: inv, f: "poll", value: []any{[]any{"poll"}}, at: 2},
+		row{p: 1, typ: ok, f: "poll", value: []any{[]any{"poll", map[string]any{"x": []any{[]any{int64(0), int64(1)}, []any{int64(2), int64(3)}}}}}, at: 2.1},
+	)
+	nem := []history.Op{
+		nemesis.NodeInvocation(nemesis.FKill, nemesis.One),
+		nemesis.NodeCompletion(nemesis.FKill, map[string]history.Keyword{"n1": nemesis.Killed}),
+		nemesis.NodeInvocation(nemesis.FRestart, nemesis.Spec(nemesis.All)),
+		nemesis.NodeCompletion(nemesis.FRestart, map[string]history.Keyword{"n1": nemesis.Started, "n2": nemesis.AlreadyRunning}),
+	}
+	for i, at := range []float64{1.35, 1.36, 1.8, 1.9} {
+		nem[i].Time = int64(at * 1e9)
+	}
+	h = append(h[:4:4], append(nem, h[4:]...)...)
+	for i := range h {
+		h[i].Index = i
+	}
+	res := kafka.Check(h, kafka.Options{})
+	text := explainText(t, "kafka", 2, h, res)
+	contains(t, text,
+		"## workload: lost-write",
+		"the kills and pauses of this run: n1 killed from 1.360 s to 1.900 s (op 5)",
+		"A killed node loses everything it held only in memory",
+	)
+}
+
 func TestKafkaInconsistentOffsets(t *testing.T) {
 	send := func(v any) []any { return []any{[]any{"send", "k3", v}} }
 	h := hist(

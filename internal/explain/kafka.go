@@ -55,6 +55,14 @@ func (c *context) kafka(r kafka.Result) []Section {
 			s.Evidence = append(s.Evidence, ex)
 		}
 		s.Next = kafkaNext(typ)
+		if typ == kafka.TypeLostWrite || typ == kafka.TypeUnseen {
+			if kp := c.killsAndPauses(); kp != "" {
+				s.Evidence = append(s.Evidence, kp)
+			}
+			if c.killed() {
+				s.Next = append(s.Next, killHint)
+			}
+		}
 		out = append(out, s)
 	}
 	var allowed []string

@@ -93,6 +93,9 @@ func (c *context) setFull(r setfull.Result) []Section {
 	if ps := c.partitionsBetween(0, -1); len(ps) > 0 {
 		s.Evidence = append(s.Evidence, "the partitions of this run: "+strings.Join(ps, " | "))
 	}
+	if kp := c.killsAndPauses(); kp != "" {
+		s.Evidence = append(s.Evidence, kp)
+	}
 	if len(missedOn) > 0 && c.concurrency > 0 {
 		s.Evidence = append(s.Evidence, "the last read that missed each lost value was served by: "+countsText(missedOn))
 	}
@@ -121,6 +124,9 @@ func (c *context) setFull(r setfull.Result) []Section {
 	s.Next = []string{"Follow a lost value in messages.svg and net-journal.json: did the node that received the add forward it to every other node, and did those messages arrive?"}
 	if len(c.partitions) > 0 {
 		s.Next = append(s.Next, "A message sent while a partition was active is dropped silently: a node must keep resending until each neighbour acknowledges it (see the partitions listed above).")
+	}
+	if c.killed() {
+		s.Next = append(s.Next, killHint)
 	}
 	s.Next = append(s.Next, "node-logs/<node>.log for the node whose reads missed the value; timeline.html to see the reads around it.")
 	return []Section{s}

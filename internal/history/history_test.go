@@ -224,3 +224,64 @@ func TestPairs(t *testing.T) {
 		t.Error("Pairs(nil) not empty")
 	}
 }
+
+// TestReadableFastPathMatchesEDN: the values Readable prints without the
+// EDN pretty-printer come out exactly as the printer writes them.
+func TestReadableFastPathMatchesEDN(t *testing.T) {
+	values := []any{
+		nil, true, false, int64(0), int64(-42), 7, "", "Please echo 35", Keyword("r"),
+		[]any{}, []any{int64(1), int64(2)}, []any{[]any{Keyword("r"), int64(3), nil}, []any{Keyword("w"), int64(3), int64(4)}},
+		// Not on the fast path: printed by the general printer.
+		"quote \" and \\", "tab\t", "ünïcode", 1.5, map[Keyword]any{"a": int64(1)}, []any{int64(1), map[string]any{"k": "v"}},
+	}
+	for _, v := range values {
+		want, err := EDNLine(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Readable(v); got != string(want) {
+			t.Errorf("Readable(%#v) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+func BenchmarkReadableTxn(b *testing.B) {
+	v := []any{[]any{Keyword("r"), int64(3), nil}, []any{Keyword("w"), int64(3), int64(4)}, []any{Keyword("r"), int64(9), []any{int64(1), int64(2)}}}
+	for b.Loop() {
+		Readable(v)
+	}
+}
+
+func BenchmarkEDNLineTxn(b *testing.B) {
+	v := []any{[]any{Keyword("r"), int64(3), nil}, []any{Keyword("w"), int64(3), int64(4)}, []any{Keyword("r"), int64(9), []any{int64(1), int64(2)}}}
+	for b.Loop() {
+		EDNLine(v)
+	}
+}
+
+// TestWriteEDNFastPathMatchesEDN: ops written without the pretty-printer
+// come out exactly as EDNLine prints them.
+func TestWriteEDNFastPathMatchesEDN(t *testing.T) {
+	ops := []Op{
+		{Index: 0, Time: 5, Type: Invoke, Process: 3, F: "echo", Value: "Please echo 35"},
+		{Index: 1, Time: 1e9, Type: OK, Process: 3, F: "txn", Value: []any{[]any{Keyword("r"), int64(1), nil}, []any{Keyword("w"), int64(1), int64(2)}}},
+		{Index: 2, Time: 7, Type: Info, Process: Nemesis, F: "start-partition", Value: Keyword("majority")},
+		{Index: 3, Time: 8, Type: OK, Process: 1, F: "read", Value: int64(4), Final: true},
+		{Index: 4, Time: 9, Type: Fail, Process: 2, F: "read", Error: []any{Keyword("timeout"), "x"}},
+		{Index: 5, Time: 9, Type: OK, Process: 2, F: "read", Value: map[Keyword]any{"a": int64(1)}},
+	}
+	var b strings.Builder
+	if err := WriteEDN(&b, ops); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	for i, op := range ops {
+		want, err := EDNLine(op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines[i] != string(want) {
+			t.Errorf("op %d written as\n%s\nwant\n%s", i, lines[i], want)
+		}
+	}
+}

@@ -1,8 +1,10 @@
-// Package nemesis is Maelstrom's partition nemesis as plain values: the
-// grudges each partition spec builds, the schedule of start and stop
+// Package nemesis is Maelstrom's partition nemesis, and Jepsen's kill and
+// pause nemeses, as plain values: the grudges each partition spec builds,
+// the nodes a kill or pause picks, the schedule of start and stop
 // operations, the history ops that record them, and a Partitioner that
-// applies them to a network. Nothing here starts a goroutine or reads a
-// clock; the runner drives a Schedule in real time.
+// applies partitions to a network. Nothing here starts a goroutine or reads
+// a clock; the runner drives each Schedule in real time and acts on the
+// processes.
 package nemesis
 
 import (

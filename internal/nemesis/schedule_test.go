@@ -3,8 +3,12 @@ package nemesis
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/glomers/glomers/internal/history"
 )
 
 func TestScheduleShape(t *testing.T) {
@@ -74,4 +78,44 @@ func TestScheduleBadInterval(t *testing.T) {
 		}
 	}()
 	NewSchedule(0, time.Second, rand.New(rand.NewPCG(1, 1)))
+}
+
+func TestNodeScheduleTakesTurns(t *testing.T) {
+	both := []Fault{Kill, Pause}
+	for seed := range uint64(20) {
+		s := NewNodeSchedule(both, time.Second, time.Hour, rand.New(rand.NewPCG(seed, 3)))
+		var starts []Fault
+		var prev Step
+		for i := range 40 {
+			step, _ := s.Next()
+			if i%2 == 1 && (step.Start || step.Fault != prev.Fault || step.Spec != "") {
+				t.Fatalf("seed %d: step %d %+v must end the %s before it", seed, i, step, prev.Fault)
+			}
+			if step.Start {
+				if !slices.Contains(NodeSpecs, step.Spec) {
+					t.Fatalf("seed %d: node spec %q", seed, step.Spec)
+				}
+				starts = append(starts, step.Fault)
+			}
+			prev = step
+		}
+		for i := 1; i < len(starts); i++ {
+			if starts[i] == starts[i-1] {
+				t.Fatalf("seed %d: starts %v do not take turns", seed, starts)
+			}
+		}
+	}
+	for _, tt := range []struct {
+		f    Fault
+		want [2]string
+	}{{Kill, [2]string{":kill :one", ":start :all"}}, {Pause, [2]string{":pause :one", ":resume :all"}}} {
+		s := NewNodeSchedule([]Fault{tt.f}, time.Second, time.Hour, rand.New(rand.NewPCG(1, 1)))
+		for i := range 2 {
+			step, _ := s.Next()
+			inv := step.Invocation()
+			if got := ":" + string(inv.F) + " " + history.Readable(inv.Value); inv.Process != history.Nemesis || !strings.HasPrefix(got, tt.want[i][:6]) {
+				t.Errorf("%s step %d invocation %s, want like %s", tt.f, i, got, tt.want[i])
+			}
+		}
+	}
 }

@@ -59,6 +59,23 @@ func (d *Driver) Register(id string, h Handler) {
 	d.handlers[id] = h
 }
 
+// RegisterQueued puts id on the network as a receiver with a queue of its
+// own (a node's stdin): h is handed each message when it is due, and the
+// receiver calls Received when the message leaves its queue.
+func (d *Driver) RegisterQueued(id string, h Handler) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.RegisterQueued(id)
+	d.handlers[id] = h
+}
+
+// Received journals, now, that m left its receiver's queue.
+func (d *Driver) Received(m message.Message) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.Received(d.Now(), m)
+}
+
 // Deregister takes id off the network.
 func (d *Driver) Deregister(id string) {
 	d.mu.Lock()
@@ -94,11 +111,42 @@ func (d *Driver) Partition(grudge map[string][]string) {
 	d.net.Partition(grudge)
 }
 
+// Down drops every message due to id from now on, except those from the
+// senders in except, until Up.
+func (d *Driver) Down(id string, except ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.Down(id, except...)
+}
+
+// Up delivers messages to id again.
+func (d *Driver) Up(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.Up(id)
+}
+
 // Heal removes all partitions.
 func (d *Driver) Heal() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.net.Heal()
+}
+
+// JournalTo streams every later event to j instead of keeping it in
+// memory (see Network.JournalTo).
+func (d *Driver) JournalTo(j *JournalWriter) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.JournalTo(j.Write)
+}
+
+// EndJournal stops journaling: later events are dropped, so that the
+// journal a test is judged on does not change while it is read.
+func (d *Driver) EndJournal() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.net.JournalTo(func(Event) {})
 }
 
 // Journal returns a copy of the events so far.

@@ -2,7 +2,10 @@
 // network-wide id, a delivery deadline drawn from the latency distribution
 // (zero when a client is involved), and is delivered in deadline order
 // unless a partition makes its receiver drop it. Every send and every
-// delivery is journaled.
+// receipt is journaled: a receipt when the message is delivered, or, for a
+// receiver registered with RegisterQueued (a node), when the receiver
+// reports that it was handed over (Received), as Maelstrom journals a
+// receive when a node's stdin writer takes the message from its queue.
 //
 // Network is a plain state machine with no goroutines and no clock of its
 // own: callers pass the current time. Driver runs it in real time.
@@ -40,11 +43,16 @@ type Network struct {
 	latency    Latency
 	rng        *rand.Rand
 	registered map[string]bool
+	queued     map[string]bool // receivers that journal their own receipts
 	inFlight   queue
 	drops      map[string]map[string]bool // receiver -> senders it drops
+	down       map[string]map[string]bool // node that is down -> senders it still hears
 	nextMsgID  int64
 	seq        int64
+	events     int64
 	journal    []Event
+	// sink, if set, takes every event instead of journal.
+	sink func(Event)
 }
 
 // New returns an empty network whose latencies come from lat and rng.
@@ -53,7 +61,9 @@ func New(lat Latency, rng *rand.Rand) *Network {
 		latency:    lat,
 		rng:        rng,
 		registered: map[string]bool{},
+		queued:     map[string]bool{},
 		drops:      map[string]map[string]bool{},
+		down:       map[string]map[string]bool{},
 	}
 }
 
@@ -73,8 +83,23 @@ func (e *UnknownIDError) Error() string {
 // Register makes id a valid source and destination.
 func (n *Network) Register(id string) { n.registered[id] = true }
 
+// RegisterQueued registers id as a receiver with a queue of its own: a
+// message delivered to it is journaled as received only when Received is
+// called for it.
+func (n *Network) RegisterQueued(id string) {
+	n.registered[id] = true
+	n.queued[id] = true
+}
+
 // Deregister removes id; messages still in flight to it are dropped.
-func (n *Network) Deregister(id string) { delete(n.registered, id) }
+func (n *Network) Deregister(id string) {
+	delete(n.registered, id)
+	delete(n.queued, id)
+}
+
+// Received journals at now that m, delivered to a RegisterQueued
+// receiver, was handed over to it.
+func (n *Network) Received(now time.Duration, m message.Message) { n.record(now, Recv, m) }
 
 // Registered reports whether id is currently on the network.
 func (n *Network) Registered(id string) bool { return n.registered[id] }
@@ -112,8 +137,9 @@ func (n *Network) NextDeadline() (time.Duration, bool) {
 // Deliver removes every message due by now, in deadline order (ties in
 // send order), and returns those that reach their receiver. A message is
 // dropped when, at its deadline, its receiver holds a grudge against its
-// sender or its receiver has left the network. Only delivered messages are
-// journaled as received.
+// sender, its receiver is down, or its receiver has left the network.
+// Delivered messages are journaled as received, except those to
+// RegisterQueued receivers, which journal their own receipts.
 func (n *Network) Deliver(now time.Duration) []message.Message {
 	var out []message.Message
 	for len(n.inFlight) > 0 && n.inFlight[0].deadline <= now {
@@ -122,7 +148,12 @@ func (n *Network) Deliver(now time.Duration) []message.Message {
 		if !n.registered[m.Dest] || n.drops[m.Dest][m.Src] {
 			continue
 		}
-		n.record(p.deadline, Recv, m)
+		if heard, down := n.down[m.Dest]; down && !heard[m.Src] {
+			continue
+		}
+		if !n.queued[m.Dest] {
+			n.record(p.deadline, Recv, m)
+		}
 		out = append(out, m)
 	}
 	return out
@@ -141,14 +172,39 @@ func (n *Network) Partition(grudge map[string][]string) {
 	}
 }
 
+// Down marks id as down (a killed node): every message due to it is
+// dropped at delivery, like a partition, except those from the senders in
+// except (the client that sends a restarted node its init). id stays a
+// valid destination, so its peers' sends are not refused.
+func (n *Network) Down(id string, except ...string) {
+	heard := map[string]bool{}
+	for _, s := range except {
+		heard[s] = true
+	}
+	n.down[id] = heard
+}
+
+// Up ends Down: id receives messages again.
+func (n *Network) Up(id string) { delete(n.down, id) }
+
 // Heal removes every partition.
 func (n *Network) Heal() { n.drops = map[string]map[string]bool{} }
 
-// Journal returns every event so far, in order.
+// Journal returns every event so far, in order, when no sink is set.
 func (n *Network) Journal() []Event { return n.journal }
 
+// JournalTo hands every later event to sink (which may write it to a
+// file) instead of keeping it in memory; nil keeps events in memory again.
+func (n *Network) JournalTo(sink func(Event)) { n.sink = sink }
+
 func (n *Network) record(t time.Duration, typ EventType, m message.Message) {
-	n.journal = append(n.journal, Event{ID: int64(len(n.journal)), Time: t, Type: typ, Message: m})
+	e := Event{ID: n.events, Time: t, Type: typ, Message: m}
+	n.events++
+	if n.sink != nil {
+		n.sink(e)
+		return
+	}
+	n.journal = append(n.journal, e)
 }
 
 type pending struct {

@@ -155,7 +155,9 @@ func TestUniformLatencyReorders(t *testing.T) {
 func TestPartitions(t *testing.T) {
 	type step struct {
 		at     time.Duration
-		do     string // "send", "partition", "heal", "deliver"
+		do     string // "send", "partition", "heal", "down", "up", "deliver"
+		node   string // for down and up
+		except []string
 		src    string
 		dest   string
 		seq    int
@@ -225,10 +227,33 @@ func TestPartitions(t *testing.T) {
 			},
 			want: []int64{1, 2, 3},
 		},
+		{
+			name: "down node: everything due while down is dropped, its own sends are not",
+			steps: []step{
+				{at: 0, do: "send", src: "n1", dest: "n2", seq: 1},
+				{at: 50 * ms, do: "down", node: "n2"},
+				{at: 50 * ms, do: "send", src: "n2", dest: "n1", seq: 2},
+				{at: 50 * ms, do: "send", src: "c1", dest: "n2", seq: 3},
+				{at: 200 * ms, do: "send", src: "n3", dest: "n2", seq: 4},
+				{at: 250 * ms, do: "up", node: "n2"},
+			},
+			want: []int64{2, 4},
+		},
+		{
+			name: "down with an exception hears only that sender",
+			steps: []step{
+				{at: 0, do: "down", node: "n2", except: []string{"c9"}},
+				{at: 0, do: "send", src: "c9", dest: "n2", seq: 1},
+				{at: 0, do: "send", src: "c1", dest: "n2", seq: 2},
+				{at: 0, do: "send", src: "n1", dest: "n2", seq: 3},
+				{at: 0, do: "send", src: "n1", dest: "n3", seq: 4},
+			},
+			want: []int64{1, 4},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n := newNet(Latency{Mean: 100 * ms, Dist: Constant}, "n1", "n2", "n3")
+			n := newNet(Latency{Mean: 100 * ms, Dist: Constant}, "n1", "n2", "n3", "c1", "c9")
 			got := []int64{}
 			for _, s := range tt.steps {
 				got = append(got, seqs(t, n.Deliver(s.at))...)
@@ -239,6 +264,10 @@ func TestPartitions(t *testing.T) {
 					n.Partition(s.grudge)
 				case "heal":
 					n.Heal()
+				case "down":
+					n.Down(s.node, s.except...)
+				case "up":
+					n.Up(s.node)
 				}
 			}
 			got = append(got, seqs(t, n.Deliver(time.Hour))...)
@@ -329,5 +358,37 @@ func TestJournal(t *testing.T) {
 		if got != want[i] {
 			t.Errorf("event %d = %+v, want %+v", i, got, want[i])
 		}
+	}
+}
+
+// TestQueuedReceiverJournalsWhenTaken: a node's receive is journaled when
+// it reports the message taken from its queue (as Maelstrom's net.clj
+// journals in recv!, when the node's stdin writer polls the message), not
+// at the deadline, so a backlog at a slow node shows as sends without
+// receives.
+func TestQueuedReceiverJournalsWhenTaken(t *testing.T) {
+	n := newNet(Latency{Mean: 10 * ms, Dist: Constant}, "n1", "c1")
+	n.RegisterQueued("n2")
+	a := send(t, n, 0, "n1", "n2", 0)
+	b := send(t, n, 1*ms, "n1", "n2", 1)
+	c := send(t, n, 2*ms, "n2", "c1", 2)
+	if got := n.Deliver(time.Hour); len(got) != 3 {
+		t.Fatalf("delivered %d messages, want 3", len(got))
+	}
+	n.Received(50*ms, a)
+	recvs := map[int64]time.Duration{}
+	for _, e := range n.Journal() {
+		if e.Type == Recv {
+			recvs[e.Message.ID] = e.Time
+		}
+	}
+	if at, ok := recvs[a.ID]; !ok || at != 50*ms {
+		t.Errorf("taken message journaled at %v (%v), want 50ms", at, ok)
+	}
+	if _, ok := recvs[b.ID]; ok {
+		t.Error("a message still in the node's queue is journaled as received")
+	}
+	if at, ok := recvs[c.ID]; !ok || at != 2*ms {
+		t.Errorf("message to a client journaled at %v (%v), want at its deadline 2ms", at, ok)
 	}
 }

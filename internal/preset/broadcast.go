@@ -11,10 +11,12 @@ import (
 )
 
 // MsgsPerOp requires [:net :servers :msgs-per-op] below limit (at most
-// limit when inclusive). who labels the bound, e.g. "official".
+// limit when inclusive). who labels the bound: "official" makes it an
+// official target, anything else ("ours") a goal.
 func MsgsPerOp(limit float64, inclusive bool, who string) Target {
 	return Target{
-		Name: fmt.Sprintf("msgs-per-op %s %s (%s)", cmp(inclusive), strconv.FormatFloat(limit, 'f', -1, 64), who),
+		Name:     fmt.Sprintf("msgs-per-op %s %s (%s)", cmp(inclusive), strconv.FormatFloat(limit, 'f', -1, 64), who),
+		Official: who == "official",
 		Check: func(r runner.Results) (bool, string) {
 			n, ok := r.Net.(netstats.Result)
 			if !ok || n.Servers.MsgsPerOp == nil {
@@ -28,14 +30,15 @@ func MsgsPerOp(limit float64, inclusive bool, who string) Target {
 
 // StableLatency requires a quantile of the broadcast checker's
 // :stable-latencies (0.5 for the median, 1 for the maximum) below limit
-// (at most limit when inclusive).
+// (at most limit when inclusive). who is as for MsgsPerOp.
 func StableLatency(quantile float64, limit time.Duration, inclusive bool, who string) Target {
 	label := "median"
 	if quantile == 1 {
 		label = "max"
 	}
 	return Target{
-		Name: fmt.Sprintf("stable latency %s %s %s (%s)", label, cmp(inclusive), limit, who),
+		Name:     fmt.Sprintf("stable latency %s %s %s (%s)", label, cmp(inclusive), limit, who),
+		Official: who == "official",
 		Check: func(r runner.Results) (bool, string) {
 			s, ok := r.Workload.(setfull.Result)
 			if !ok || s.StableLatencies == nil {

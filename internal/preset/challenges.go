@@ -3,8 +3,12 @@ package preset
 import "time"
 
 // all lists the challenges in order, with the flags of
+// ../shared/spec/challenges.md, then our fault presets.
+var all = append(official, faultPresets()...)
+
+// official lists the challenges in order, with the flags of
 // ../shared/spec/challenges.md. Add one entry per challenge.
-var all = []Preset{
+var official = []Preset{
 	{
 		ID: "1", Title: "echo", Binary: "echo",
 		Flags:   []string{"-w", "echo", "--node-count", "1", "--time-limit", "10"},
@@ -74,5 +78,17 @@ var all = []Preset{
 		ID: "6c", Title: "totally-available, read committed transactions", Binary: "txn-kv",
 		Flags:   []string{"-w", "txn-rw-register", "--node-count", "2", "--concurrency", "2n", "--time-limit", "20", "--rate", "1000", "--consistency-models", "read-committed", "--availability", "total", "--nemesis", "partition"},
 		Targets: []Target{Valid, TotalAvailability},
+	},
+	{
+		ID: "7a", Title: "linearizable key-value store on Raft", Binary: "raft-kv",
+		Flags:   []string{"-w", "lin-kv", "--node-count", "3", "--concurrency", "4n", "--rate", "30", "--time-limit", "20"},
+		Targets: []Target{Valid, MsgsPerOp(3.0, true, "ours")},
+		Latency: true,
+	},
+	{
+		ID: "7b", Title: "linearizable key-value store on Raft, partitions", Binary: "raft-kv",
+		Flags:   []string{"-w", "lin-kv", "--node-count", "3", "--concurrency", "4n", "--rate", "30", "--time-limit", "60", "--nemesis", "partition", "--nemesis-interval", "10"},
+		Targets: []Target{Valid, OKFraction(0.55, "ours"), MsgsPerOp(3.0, true, "ours")},
+		Latency: true,
 	},
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // TotalAvailability requires every client invocation to complete :ok
-// (an :availability ok-fraction of exactly 1).
-var TotalAvailability = Target{Name: "ok-fraction 1.0", Check: func(r runner.Results) (bool, string) {
+// (an :availability ok-fraction of exactly 1): official, as the challenges
+// that have it pass --availability total.
+var TotalAvailability = Target{Name: "ok-fraction 1.0", Official: true, Check: func(r runner.Results) (bool, string) {
 	a, ok := r.Availability.(availability.Result)
 	if !ok {
 		return false, "no availability result"
@@ -20,9 +21,25 @@ var TotalAvailability = Target{Name: "ok-fraction 1.0", Check: func(r runner.Res
 	return a.OKFraction == 1, strconv.FormatFloat(a.OKFraction, 'g', -1, 64)
 }}
 
+// OKFraction requires an :availability ok-fraction of at least min; who
+// is as for MsgsPerOp.
+func OKFraction(min float64, who string) Target {
+	return Target{
+		Name:     fmt.Sprintf("ok-fraction >= %s (%s)", strconv.FormatFloat(min, 'f', -1, 64), who),
+		Official: who == "official",
+		Check: func(r runner.Results) (bool, string) {
+			a, ok := r.Availability.(availability.Result)
+			if !ok {
+				return false, "no availability result"
+			}
+			return a.OKFraction >= min, strconv.FormatFloat(a.OKFraction, 'f', 3, 64)
+		},
+	}
+}
+
 // NoServerMessages requires that no message went between nodes, or
 // between a node and a service ([:net :servers :msg-count] is 0).
-var NoServerMessages = Target{Name: "zero server messages", Check: func(r runner.Results) (bool, string) {
+var NoServerMessages = Target{Name: "zero server messages (ours)", Check: func(r runner.Results) (bool, string) {
 	n, ok := r.Net.(netstats.Result)
 	if !ok {
 		return false, "no net result"
@@ -33,7 +50,7 @@ var NoServerMessages = Target{Name: "zero server messages", Check: func(r runner
 // NonCrashAvailability requires every client invocation other than
 // kafka's :crash (always :info) and :debug-topic-partitions to complete
 // :ok, counted from :stats by function.
-var NonCrashAvailability = Target{Name: "ok-fraction 1.0 over non-crash ops", Check: func(r runner.Results) (bool, string) {
+var NonCrashAvailability = Target{Name: "ok-fraction 1.0 over non-crash ops (ours)", Check: func(r runner.Results) (bool, string) {
 	s, ok := r.Stats.(stats.Result)
 	if !ok {
 		return false, "no stats result"

@@ -32,7 +32,17 @@ type Config struct {
 	Args    []string // extra arguments
 	Dir     string   // working directory
 	LogPath string   // where stderr goes (node-logs/<id>.log)
+	// MaxQueue bounds the bytes of messages waiting for the node's stdin
+	// (DefaultMaxQueue if zero). Beyond it, messages to a node that stops
+	// reading are dropped, with a warning, instead of filling memory.
+	MaxQueue int
+	// AppendLog appends to LogPath instead of truncating it: a node the
+	// nemesis restarted keeps its earlier incarnations' logs.
+	AppendLog bool
 }
+
+// DefaultMaxQueue is the default Config.MaxQueue: 64 MiB.
+const DefaultMaxQueue = 64 << 20
 
 // Hooks receive what the node prints. They are called from the process's
 // reader goroutines.
@@ -44,6 +54,11 @@ type Hooks struct {
 	Problem func(error)
 	// Stderr is called with every stderr line.
 	Stderr func(line string)
+	// Taken is called with each delivered message as it is taken from the
+	// node's queue to be written to its stdin (Maelstrom journals the
+	// receive then). A node that stops reading stdin blocks the writer,
+	// so its messages are taken late, or never.
+	Taken func(message.Message)
 }
 
 // Process is a running node.
@@ -55,11 +70,18 @@ type Process struct {
 	hooks  Hooks
 	stdout *ring
 	stderr *ring
+	// outPipe and errPipe are the read ends of the node's stdout and
+	// stderr, closed by Abandon.
+	outPipe, errPipe io.Closer
 
 	mu      sync.Mutex
 	partial []byte
-	lastIn  []byte // the last line written to stdin
-	stdinQ  *mailbox.Mailbox[[]byte]
+	lastIn  []byte // the last line written to stdin, cut to MaxTailLine
+	stdinQ  *mailbox.Mailbox[message.Message]
+	// queued is the bytes waiting in stdinQ; dropped counts the messages
+	// refused since the queue was last full.
+	queued  int
+	dropped int
 
 	exited  chan struct{}
 	state   *os.ProcessState
@@ -79,7 +101,11 @@ func Start(cfg Config, hooks Hooks) (*Process, error) {
 	} else if st.IsDir() || st.Mode()&0o111 == 0 {
 		return nil, fmt.Errorf("node %s: %s is not an executable file", cfg.ID, bin)
 	}
-	logf, err := os.Create(cfg.LogPath)
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if cfg.AppendLog {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	logf, err := os.OpenFile(cfg.LogPath, flags, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: create log: %w", cfg.ID, err)
 	}
@@ -108,7 +134,8 @@ func Start(cfg Config, hooks Hooks) (*Process, error) {
 	p := &Process{
 		cfg: cfg, cmd: cmd, stdin: stdin, logf: logf, hooks: hooks,
 		stdout: newRing(TailLines), stderr: newRing(TailLines),
-		stdinQ: mailbox.New[[]byte](), exited: make(chan struct{}),
+		stdinQ: mailbox.New[message.Message](), exited: make(chan struct{}),
+		outPipe: stdout, errPipe: stderr,
 	}
 	p.readers.Add(2)
 	go p.readStdout(stdout)
@@ -121,18 +148,69 @@ func Start(cfg Config, hooks Hooks) (*Process, error) {
 // ID returns the node id.
 func (p *Process) ID() string { return p.cfg.ID }
 
-// Deliver queues m for the node's stdin. It never blocks.
+// Deliver queues m for the node's stdin. It never blocks. When the queue
+// is full (the node has stopped reading), m is dropped: the first drop is
+// reported as a Problem, and so is the node reading again.
 func (p *Process) Deliver(m message.Message) {
-	p.stdinQ.Put(m.Line())
+	n := len(m.Body) + len(m.Src) + len(m.Dest) + 40
+	p.mu.Lock()
+	limit := p.cfg.MaxQueue
+	if limit <= 0 {
+		limit = DefaultMaxQueue
+	}
+	if p.queued+n > limit {
+		p.dropped++
+		first, waiting := p.dropped == 1, p.queued
+		p.mu.Unlock()
+		if first {
+			p.problem(fmt.Errorf("node %s is not reading its stdin: %d bytes of messages are waiting for it. glomers drops further messages to it until it reads again (they are journaled as sent and never received). Is its main loop blocked, for example by a handler that never returns, or by a full stdout that nobody reads?", p.cfg.ID, waiting))
+		}
+		return
+	}
+	p.queued += n
+	p.mu.Unlock()
+	p.stdinQ.Put(m)
+}
+
+// taken updates the queue's size after m left it for stdin.
+func (p *Process) taken(m message.Message) {
+	n := len(m.Body) + len(m.Src) + len(m.Dest) + 40
+	p.mu.Lock()
+	p.queued -= n
+	dropped := 0
+	if p.dropped > 0 && p.queued == 0 {
+		dropped, p.dropped = p.dropped, 0
+	}
+	p.mu.Unlock()
+	if dropped > 0 {
+		p.problem(fmt.Errorf("node %s reads its stdin again; %d messages to it were dropped while its queue was full", p.cfg.ID, dropped))
+	}
 }
 
 // Exited is closed when the process has exited and its output is read.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 
 // Kill stops the node (its whole process group) if it is still running,
-// and waits for it. It reports whether the node was still running, that
-// is, whether it had not crashed or exited on its own.
+// and waits for it, at most KillWait. It reports whether the node was
+// still running, that is, whether it had not crashed or exited on its own.
 func (p *Process) Kill() (wasRunning bool) {
+	if !p.Stop() {
+		return false
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(KillWait):
+	}
+	return true
+}
+
+// KillWait is how long Kill waits for a killed node's output to close.
+const KillWait = 5 * time.Second
+
+// Stop sends SIGKILL to the node's whole process group, if the node is
+// still running, without waiting; Exited is closed once its stdout and
+// stderr are closed. It reports whether the node was still running.
+func (p *Process) Stop() (wasRunning bool) {
 	select {
 	case <-p.exited:
 		return false
@@ -142,11 +220,34 @@ func (p *Process) Kill() (wasRunning bool) {
 	p.killed = true
 	p.mu.Unlock()
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	return true
+}
+
+// Abandon stops reading a killed node's stdout and stderr, for when a
+// process outside its group (one that called setsid) keeps them open, so
+// that Exited closes.
+func (p *Process) Abandon() {
+	p.outPipe.Close()
+	p.errPipe.Close()
+}
+
+// Pause stops the node's whole process group with SIGSTOP: it runs no code
+// until Resume, while messages delivered to it queue in its stdin.
+func (p *Process) Pause() error { return p.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused node's process group with SIGCONT.
+func (p *Process) Resume() error { return p.signal(syscall.SIGCONT) }
+
+func (p *Process) signal(sig syscall.Signal) error {
 	select {
 	case <-p.exited:
-	case <-time.After(5 * time.Second):
+		return fmt.Errorf("node %s: cannot send %v: it has exited", p.cfg.ID, sig)
+	default:
 	}
-	return true
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("node %s: send %v: %w", p.cfg.ID, sig, err)
+	}
+	return nil
 }
 
 // Crash describes a node that exited by itself.
@@ -256,15 +357,20 @@ func (p *Process) writeStdin() {
 		case <-p.exited:
 			return
 		}
-		lines := p.stdinQ.TakeAll()
-		for _, line := range lines {
-			if _, err := w.Write(line); err != nil {
+		var last []byte
+		for _, m := range p.stdinQ.TakeAll() {
+			p.taken(m)
+			if p.hooks.Taken != nil {
+				p.hooks.Taken(m)
+			}
+			last = m.Line()
+			if _, err := w.Write(last); err != nil {
 				return // the node is gone; Crash reports it
 			}
 		}
-		if len(lines) > 0 {
+		if last != nil {
 			p.mu.Lock()
-			p.lastIn = lines[len(lines)-1]
+			p.lastIn = []byte(tailLine(last))
 			p.mu.Unlock()
 		}
 		if err := w.Flush(); err != nil {
@@ -290,7 +396,7 @@ func (p *Process) readStdout(r io.Reader) {
 			partial = nil
 			data = data[i+1:]
 			line = bytes.TrimSuffix(line, []byte("\r"))
-			p.stdout.add(string(line))
+			p.stdout.add(tailLine(line))
 			p.handleLine(line)
 		}
 		p.mu.Lock()
@@ -298,7 +404,7 @@ func (p *Process) readStdout(r io.Reader) {
 		p.mu.Unlock()
 		if err != nil {
 			if len(partial) > 0 {
-				p.stdout.add(string(partial))
+				p.stdout.add(tailLine(partial))
 				p.problem(fmt.Errorf("node %s exited leaving a last line with no trailing newline, which was never delivered; end every message with \"\\n\": %s", p.cfg.ID, shorten(partial)))
 			}
 			return
@@ -317,12 +423,16 @@ func (p *Process) Partial() []byte {
 func (p *Process) handleLine(line []byte) {
 	m, err := message.Parse(p.cfg.ID, line)
 	if err != nil {
+		var pe *message.ParseError
+		if errors.As(err, &pe) && len(pe.Line) > MaxTailLine {
+			pe.Line = tailLine([]byte(pe.Line)) // reports keep a bounded line
+		}
 		p.problem(err)
 		return
 	}
 	if p.hooks.Message != nil {
 		if err := p.hooks.Message(m); err != nil {
-			p.problem(&RefusedError{Node: p.cfg.ID, Line: string(line), Err: err})
+			p.problem(&RefusedError{Node: p.cfg.ID, Line: tailLine(line), Err: err})
 		}
 	}
 }
@@ -331,7 +441,7 @@ func (p *Process) handleLine(line []byte) {
 // refused, such as one to an unknown destination.
 type RefusedError struct {
 	Node string
-	Line string // the stdout line, without its newline
+	Line string // the stdout line, without its newline, cut to MaxTailLine
 	Err  error
 }
 
@@ -347,24 +457,42 @@ func (p *Process) problem(err error) {
 	}
 }
 
+// readStderr copies the node's stderr to its log file as it comes, and
+// hands each line, cut to MaxTailLine bytes, to the tail and the Stderr
+// hook: a node that writes a gigabyte without a newline costs a bounded
+// buffer, not a gigabyte.
 func (p *Process) readStderr(r io.Reader) {
 	defer p.readers.Done()
 	br := bufio.NewReaderSize(r, 64*1024)
 	w := bufio.NewWriter(p.logf)
 	defer w.Flush()
+	var line []byte // the start of the current line, at most MaxTailLine bytes
+	size := 0       // the current line's length so far
 	for {
-		line, err := br.ReadString('\n')
-		if len(line) > 0 {
-			w.WriteString(line)
-			if !strings.HasSuffix(line, "\n") {
+		chunk, err := br.ReadSlice('\n')
+		w.Write(chunk)
+		size += len(chunk)
+		if room := MaxTailLine + 2 - len(line); room > 0 {
+			line = append(line, chunk[:min(room, len(chunk))]...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if size > 0 {
+			if !bytes.HasSuffix(chunk, []byte("\n")) {
 				w.WriteString("\n")
 			}
-			line = strings.TrimRight(line, "\r\n")
-			p.stderr.add(line)
+			text := string(bytes.TrimRight(line, "\r\n"))
+			if len(text) > MaxTailLine || size > len(line) { // cut short
+				full := size - (len(chunk) - len(bytes.TrimRight(chunk, "\r\n")))
+				text = fmt.Sprintf("%s… (%d bytes in all)", text[:min(len(text), MaxTailLine)], full)
+			}
+			p.stderr.add(text)
 			if p.hooks.Stderr != nil {
-				p.hooks.Stderr(line)
+				p.hooks.Stderr(text)
 			}
 		}
+		line, size = line[:0], 0
 		if err != nil {
 			return
 		}

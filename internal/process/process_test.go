@@ -190,3 +190,180 @@ func TestStartErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTakenOnlyWhenWritten: Taken reports a message when it leaves the
+// queue for the node's stdin, so a node that stops reading leaves the rest
+// untaken (and unjournaled).
+func TestTakenOnlyWhenWritten(t *testing.T) {
+	var mu sync.Mutex
+	taken := 0
+	r := &recorder{}
+	h := r.hooks()
+	h.Taken = func(message.Message) { mu.Lock(); taken++; mu.Unlock() }
+	p, err := Start(Config{ID: "n1", Bin: script(t, "exec sleep 30\n"), Dir: t.TempDir(), LogPath: filepath.Join(t.TempDir(), "n1.log")}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill()
+	const n = 10000 // 10 MB: far more than a pipe holds
+	pad := strings.Repeat("x", 1000)
+	for i := 0; i < n; i++ {
+		p.Deliver(message.New("c1", "n1", message.Body{"type": "echo", "echo": pad}))
+	}
+	time.Sleep(500 * time.Millisecond)
+	mu.Lock()
+	got := taken
+	mu.Unlock()
+	if got == 0 || got >= n {
+		t.Errorf("%d of %d messages taken by a node that never reads stdin; want some (what the pipe holds), not all", got, n)
+	}
+}
+
+// TestHugeStderrLineIsBounded: 20 MB of stderr with no newline goes to the
+// log file whole, while the tail and the hook get its first MaxTailLine
+// bytes and its length.
+func TestHugeStderrLineIsBounded(t *testing.T) {
+	r := &recorder{}
+	log := filepath.Join(t.TempDir(), "n1.log")
+	p, err := Start(Config{ID: "n1", Bin: script(t, "head -c 20000000 /dev/zero | tr '\\0' x >&2\necho >&2\necho short >&2\n"), Dir: t.TempDir(), LogPath: log}, r.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitExit(t, p)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.stderr) != 2 || r.stderr[1] != "short" {
+		t.Fatalf("stderr lines: %d, last %q", len(r.stderr), r.stderr[len(r.stderr)-1])
+	}
+	if first := r.stderr[0]; len(first) > MaxTailLine+100 || !strings.HasSuffix(first, "(20000000 bytes in all)") {
+		t.Errorf("huge line reported as %d bytes ending %q", len(first), first[max(0, len(first)-40):])
+	}
+	if st, err := os.Stat(log); err != nil || st.Size() != 20000000+1+6 {
+		t.Errorf("log file: %v, %v bytes; want the whole stderr", err, st.Size())
+	}
+	if c := p.Crash(); c == nil || len(strings.Join(c.Stderr, "")) > 2*MaxTailLine {
+		t.Errorf("crash report stderr tail is not bounded: %v", c)
+	}
+}
+
+// TestQueueBoundedForNodeThatStopsReading: messages to a node that does
+// not read stdin wait in a bounded queue; beyond it they are dropped with
+// one clear warning.
+func TestQueueBoundedForNodeThatStopsReading(t *testing.T) {
+	r := &recorder{}
+	p, err := Start(Config{ID: "n1", Bin: script(t, "exec sleep 30\n"), Dir: t.TempDir(),
+		LogPath: filepath.Join(t.TempDir(), "n1.log"), MaxQueue: 1 << 20}, r.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill()
+	pad := strings.Repeat("x", 1000)
+	for i := 0; i < 10000; i++ { // 10 MB
+		p.Deliver(message.New("c1", "n1", message.Body{"type": "echo", "echo": pad}))
+	}
+	time.Sleep(200 * time.Millisecond)
+	p.mu.Lock()
+	queued, dropped := p.queued, p.dropped
+	p.mu.Unlock()
+	if queued > 1<<20 || dropped == 0 {
+		t.Errorf("queued %d bytes, dropped %d messages; want at most 1 MiB queued and the rest dropped", queued, dropped)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.problems) != 1 || !strings.Contains(r.problems[0].Error(), "node n1 is not reading its stdin") {
+		t.Errorf("problems %v, want one warning that n1 is not reading its stdin", r.problems)
+	}
+}
+
+// TestHugeLinesReportedBounded: a refused message or a junk line of 1 MB
+// is reported with its first MaxTailLine bytes, so diagnostics do not keep
+// the whole line.
+func TestHugeLinesReportedBounded(t *testing.T) {
+	r := &recorder{}
+	big := strings.Repeat("x", 1<<20)
+	p := start(t, `printf '{"src":"n1","dest":"nobody","body":{"type":"x","pad":"`+big+`"}}\n`+big+`\n'`+"\n", r)
+	waitExit(t, p)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.problems) != 2 {
+		t.Fatalf("problems: %d, want 2", len(r.problems))
+	}
+	var refused *RefusedError
+	if !errors.As(r.problems[0], &refused) || len(refused.Line) > MaxTailLine+40 || !strings.Contains(refused.Line, "bytes in all") {
+		t.Errorf("refused line kept %d bytes", len(refused.Line))
+	}
+	var junk *message.ParseError
+	if !errors.As(r.problems[1], &junk) || len(junk.Line) > MaxTailLine+40 {
+		t.Errorf("junk line kept: %v", r.problems[1] != nil)
+	}
+}
+
+// count returns how many messages r has received.
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.messages)
+}
+
+func waitCount(t *testing.T, r *recorder, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for r.count() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d messages, want %d", r.count(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestPauseStopsTheWholeGroup(t *testing.T) {
+	r := &recorder{}
+	// A child process does the echoing, so pausing only the shell would
+	// not stop it: Pause must stop the whole process group.
+	p := start(t, `exec 3<&0
+sh -c 'while read -r line; do printf "{\"src\":\"n1\",\"dest\":\"c1\",\"body\":{\"got\":%s}}\n" "$line"; done' <&3 &
+wait
+`, r)
+	p.Deliver(message.New("c1", "n1", message.Body{"type": "echo", "i": 0}))
+	waitCount(t, r, 1)
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	p.Deliver(message.New("c1", "n1", message.Body{"type": "echo", "i": 1}))
+	time.Sleep(300 * time.Millisecond)
+	if n := r.count(); n != 1 {
+		t.Fatalf("a paused node answered: %d messages, want 1", n)
+	}
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	waitCount(t, r, 2) // the message queued while paused
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Kill() { // SIGKILL ends a stopped process too
+		t.Error("Kill reported a paused node as already dead")
+	}
+	if c := p.Crash(); c != nil {
+		t.Errorf("a paused then killed node has a crash report: %v", c)
+	}
+	if err := p.Resume(); err == nil || !strings.Contains(err.Error(), "exited") {
+		t.Errorf("Resume of a dead node = %v, want an error saying it exited", err)
+	}
+}
+
+func TestAppendLogKeepsEarlierIncarnations(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "n1.log")
+	for i, word := range []string{"first", "second"} {
+		p, err := Start(Config{ID: "n1", Bin: script(t, "echo "+word+" >&2\n"), Dir: dir, LogPath: log, AppendLog: i > 0}, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitExit(t, p)
+	}
+	b, err := os.ReadFile(log)
+	if err != nil || string(b) != "first\nsecond\n" {
+		t.Errorf("log %q, %v; want both incarnations' stderr", b, err)
+	}
+}

@@ -39,7 +39,7 @@ func Plots() []string {
 // run's results map (anything that encodes to JSON in its shape, or nil);
 // it is only read for workload extras. A file that cannot be drawn does not
 // stop the others: Write returns all the errors joined. It never panics.
-func Write(dir string, h []history.Op, journal []network.Event, results any) error {
+func Write(dir string, h []history.Op, journal network.Events, results any) error {
 	files := []struct {
 		name string
 		draw func(io.Writer) error

@@ -126,7 +126,7 @@ func TestWrite(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			start := time.Now()
-			if err := Write(dir, tt.h, tt.journal, tt.results); err != nil {
+			if err := Write(dir, tt.h, network.SliceEvents(tt.journal), tt.results); err != nil {
 				t.Fatal(err)
 			}
 			if d := time.Since(start); d > 30*time.Second {

@@ -46,6 +46,9 @@ type Target struct {
 	Name string `json:"name"`
 	Got  string `json:"got"`
 	Met  bool   `json:"met"`
+	// Official targets fail the run when missed; the others are the
+	// project's own goals.
+	Official bool `json:"official"`
 }
 
 // Options returns the workload options the run used.
@@ -70,7 +73,9 @@ type Stored struct {
 	Dir     string
 	Record  Record
 	History []history.Op
-	Journal []network.Event
+	// Journal reads net-journal.json each time it is walked (an empty
+	// journal if the file is missing).
+	Journal network.Events
 }
 
 // Load reads a run folder: test.json, the history (history.json, or
@@ -97,17 +102,6 @@ func Load(dir string) (*Stored, error) {
 	if s.History, err = history.Read(hf); err != nil {
 		return nil, fmt.Errorf("%s: %w", hf.Name(), err)
 	}
-	jf, err := os.Open(filepath.Join(dir, "net-journal.json"))
-	if err == nil {
-		defer jf.Close()
-		dec := json.NewDecoder(jf)
-		for dec.More() {
-			var e network.Event
-			if err := dec.Decode(&e); err != nil {
-				return nil, fmt.Errorf("read %s: %w", jf.Name(), err)
-			}
-			s.Journal = append(s.Journal, e)
-		}
-	}
+	s.Journal = network.FileEvents(filepath.Join(dir, "net-journal.json"))
 	return s, nil
 }

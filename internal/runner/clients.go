@@ -2,10 +2,8 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -13,8 +11,6 @@ import (
 	"github.com/glomers/glomers/internal/client"
 	"github.com/glomers/glomers/internal/history"
 	"github.com/glomers/glomers/internal/message"
-	"github.com/glomers/glomers/internal/nemesis"
-	"github.com/glomers/glomers/internal/network"
 	"github.com/glomers/glomers/internal/workload"
 )
 
@@ -139,7 +135,7 @@ func (t *test) mainPhase(rng *rand.Rand) {
 	limit := t.cfg.TimeLimit
 	if t.cfg.Rate <= 0 {
 		stop := t.startNemesis(rng)
-		t.sleep(limit)
+		t.sleepOr(limit, t.stop)
 		stop()
 		return
 	}
@@ -147,7 +143,13 @@ func (t *test) mainPhase(rng *rand.Rand) {
 	defer stopNemesis()
 	gen := t.cfg.Workload.Generator(t.opts)
 	stagger := NewStagger(t.cfg.Rate, rng)
-	cutoff := t.drv.Now() + limit
+	start := t.drv.Now()
+	cutoff := start + limit
+	issued := 0
+	cpu := cpuTime()
+	defer func() {
+		t.mainOps, t.mainTime, t.mainCPU = issued, t.drv.Now()-start, cpuTime()-cpu
+	}()
 	workers := t.workers
 	free := make(chan int, len(workers))
 	work := make([]chan history.Op, len(workers))
@@ -180,30 +182,39 @@ func (t *test) mainPhase(rng *rand.Rand) {
 			return
 		case <-t.ctx.Done():
 			return
+		case <-t.stop:
+			return
 		}
-		slot := stagger.Slot(t.drv.Now())
-		if slot >= cutoff || !t.sleep(slot-t.drv.Now()) {
+		// Wait for the stagger's slot, then go out at the time it is
+		// now, as Jepsen's interpreter does.
+		for w := stagger.Wait(t.drv.Now()); w > 0; w = stagger.Wait(t.drv.Now()) {
+			if !t.sleepOr(w, t.stop) {
+				return
+			}
+		}
+		now := t.drv.Now()
+		if now >= cutoff {
 			return
 		}
 		op, ok := gen.Next(th)
 		if !ok {
 			return
 		}
-		op.Time = int64(slot)
+		stagger.Issued(now)
+		op.Time = int64(now)
+		issued++
 		work[th] <- op
 	}
 }
 
-// finalPhase heals the network, waits for recovery, then has each worker
-// thread, keeping its process and client from the main phase, perform its
-// final operations.
+// finalPhase heals the network, resumes paused nodes and restarts killed
+// ones, waits for recovery, then has each worker thread, keeping its
+// process and client from the main phase, perform its final operations.
 func (t *test) finalPhase() {
-	if t.nemesis != nil {
-		t.nemesisStep(nemesis.StopInvocation())
-	}
-	t.drv.Heal()
+	t.heal()
+	t.restore()
 	t.log.info("Waiting for recovery...")
-	if !t.sleep(t.cfg.recoveryWait()) {
+	if !t.sleepOr(t.cfg.recoveryWait(), t.stop) {
 		return
 	}
 	next := t.finalOps()
@@ -212,7 +223,7 @@ func (t *test) finalPhase() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for t.ctx.Err() == nil {
+			for t.ctx.Err() == nil && t.interrupted() == nil {
 				op, ok := next(w.thread)
 				if !ok {
 					return
@@ -259,14 +270,16 @@ func (t *test) closeClients() {
 	}
 }
 
-// sleep waits d unless the test is stopped first, and reports whether it
-// slept the whole time.
-func (t *test) sleep(d time.Duration) bool { return t.sleepOr(d, nil) }
-
-// sleepOr is sleep that also ends early when done is closed.
+// sleepOr waits d unless the test is stopped or done is closed first,
+// and reports whether it slept the whole time.
 func (t *test) sleepOr(d time.Duration, done <-chan struct{}) bool {
 	if d <= 0 {
-		return t.ctx.Err() == nil
+		select {
+		case <-done:
+			return false
+		default:
+			return t.ctx.Err() == nil
+		}
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -306,14 +319,4 @@ func (t *test) showProgress() (stop func()) {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
-}
-
-func writeJournal(w io.Writer, events []network.Event) error {
-	enc := json.NewEncoder(w)
-	for _, e := range events {
-		if err := enc.Encode(e); err != nil {
-			return err
-		}
-	}
-	return nil
 }

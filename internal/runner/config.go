@@ -5,6 +5,8 @@ package runner
 
 import (
 	"io"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/glomers/glomers/internal/checker/availability"
@@ -48,6 +50,14 @@ type Config struct {
 	Console  io.Writer // where people read the run; nil for none
 	Progress bool      // show a live progress line (on a terminal)
 
+	// Interrupt, if set, delivers SIGINT and SIGTERM. The first one stops
+	// the test early but cleanly: no new operations, in-flight ones
+	// complete or time out as usual, the nodes are stopped, and what
+	// completed is checked and written, marked interrupted. A second one
+	// kills the nodes and calls Exit at once.
+	Interrupt <-chan os.Signal
+	// Exit ends the program after a second signal; nil means os.Exit.
+	Exit func(code int)
 	// InitTimeout and RecoveryWait, when positive, replace the protocol's
 	// DefaultInitTimeout and DefaultRecoveryWait; the CLI leaves them
 	// zero, tests shorten them.
@@ -63,7 +73,19 @@ const (
 	// network before the final phase.
 	DefaultRecoveryWait = 10 * time.Second
 	maxConsoleNotes     = 10
+	// TeardownWait bounds, in all, how long teardown waits for killed
+	// nodes to close their stdout and stderr.
+	TeardownWait = 5 * time.Second
 )
+
+// SignalExitCode is the exit code of a program ended by sig: 128 plus its
+// number (130 for SIGINT, 143 for SIGTERM), as a shell reports it.
+func SignalExitCode(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 128 + int(syscall.SIGINT)
+}
 
 func (c Config) initTimeout() time.Duration {
 	if c.InitTimeout > 0 {

@@ -37,6 +37,8 @@ func (t *test) diagnose(d diagnose.Diagnostic) {
 func (t *test) problem(err error) {
 	kind, node, build, ok := t.classify(err)
 	switch {
+	case ok && kind == diagnose.ClosedClient && t.pausedLately(node):
+		t.log.fileOnly("jepsen nemesis", "%v (expected: the nemesis paused %s, so its clients gave up)", err, node)
 	case !ok:
 		t.note(err)
 	case !t.diags.Count(kind, node):
@@ -83,6 +85,10 @@ func (t *test) wasClient(id string) bool {
 
 // stray diagnoses a message that client c discarded.
 func (t *test) stray(c *client.Client, s client.Stray) {
+	if t.pausedLately(s.Msg.Src) {
+		t.log.fileOnly("jepsen nemesis", "%s answered client %s late (expected: the nemesis paused it): %s", s.Msg.Src, c.ID(), bytes.TrimSpace(s.Msg.Line()))
+		return
+	}
 	line := string(bytes.TrimSpace(s.Msg.Line()))
 	t.diagnose(diagnose.Stray(s.Msg.Src, t.drv.Now(), line, c.ID(), s.Problem, s.Waiting))
 }

@@ -21,12 +21,16 @@ type Results struct {
 	Net          checker.Result   `edn:"net" json:"net"`
 	Workload     checker.Result   `edn:"workload" json:"workload"`
 	Valid        checker.Validity `edn:"valid?" json:"valid"`
+	// Interrupted names the signal that stopped the test early (SIGINT or
+	// SIGTERM): the checkers saw only the operations that completed
+	// before it, and no final phase ran. Not in Maelstrom's results.
+	Interrupted string `edn:"interrupted,omitempty" json:"interrupted,omitempty"`
 }
 
 // Analyze runs every checker on a history and network journal, in
 // parallel, each one guarded so that a checker that panics gives unknown
 // rather than crashing the analysis.
-func Analyze(w *workload.Workload, o workload.Options, req availability.Requirement, h []history.Op, journal []network.Event) Results {
+func Analyze(w *workload.Workload, o workload.Options, req availability.Requirement, h []history.Op, journal network.Events) Results {
 	var r Results
 	jobs := []struct {
 		dst   *checker.Result

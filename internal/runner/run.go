@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/glomers/glomers/internal/client"
@@ -30,6 +31,11 @@ type Outcome struct {
 	Dir     string  // the run folder
 	Results Results // empty when the test crashed
 	History []history.Op
+	// Interrupted is the signal that stopped the test early, or nil.
+	Interrupted os.Signal
+	// OpsPerSec is the rate the main phase achieved: the operations it
+	// handed out over its length; zero without --rate.
+	OpsPerSec float64
 	// Diagnostics are the node mistakes seen, also in diagnostics.txt.
 	Diagnostics []diagnose.Diagnostic
 }
@@ -47,19 +53,24 @@ func (e *CrashError) Unwrap() error { return e.Err }
 
 // test is the state of one running test.
 type test struct {
-	cfg   Config
-	run   *rundir.Run
-	log   *logger
-	net   *network.Network
-	drv   *network.Driver
-	rec   *recorder
-	procs map[string]*process.Process
+	cfg Config
+	run *rundir.Run
+	log *logger
+	net *network.Network
+	drv *network.Driver
+	rec *recorder
+	// procs holds each node's current process; the kill nemesis replaces
+	// them. procsMu guards it (the signal watcher reads it too).
+	procsMu sync.Mutex
+	procs   map[string]*process.Process
 	// workers are the client threads, kept from the main phase into the
 	// final phase.
 	workers []*worker
 	// nemesis injects partitions; nil without --nemesis partition.
 	nemesis *nemesis.Partitioner
-	opts    workload.Options
+	// faults tracks the nodes the kill and pause nemeses have taken down.
+	faults nodeFaults
+	opts   workload.Options
 
 	servicesDone chan struct{}
 	nextClient   atomic.Int64
@@ -71,6 +82,16 @@ type test struct {
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+
+	// mainOps operations went out in the main phase, which lasted
+	// mainTime (set when it ends).
+	mainOps  int
+	mainTime time.Duration
+	mainCPU  time.Duration // glomers' own CPU time (user and system)
+
+	// stop is closed by the first signal, after sig is set.
+	stop chan struct{}
+	sig  os.Signal
 }
 
 // Run performs one test and analyses it. A *CrashError means the test
@@ -87,16 +108,22 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	defer logFile.Close()
 	t := &test{
-		cfg:   cfg,
-		run:   run,
-		log:   &logger{file: logFile, console: cfg.Console},
-		procs: map[string]*process.Process{},
+		cfg:    cfg,
+		run:    run,
+		log:    newLogger(logFile, cfg.Console),
+		procs:  map[string]*process.Process{},
+		faults: nodeFaults{killed: map[string]bool{}, paused: map[string]bool{}, resumed: map[string]time.Duration{}},
+		stop:   make(chan struct{}),
 	}
+	defer t.log.flushEvery()()
 	t.ctx, t.cancel = context.WithCancelCause(context.Background())
 	defer t.cancel(nil)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	t.opts = cfg.WorkloadOptions()
 	t.opts.Rand = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+	watched := make(chan struct{})
+	defer close(watched)
+	go t.watchSignals(watched)
 	t.log.info("Running test %s in %s", cfg.Workload.Name, run.Dir)
 	t.log.info("Seed %d (repeat with --seed %d)", cfg.Seed, cfg.Seed)
 	if err := run.WriteJSON("test.json", NewRecord(cfg)); err != nil {
@@ -106,6 +133,12 @@ func Run(cfg Config) (*Outcome, error) {
 	t.net = network.New(cfg.Latency, rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())))
 	t.drv = network.NewDriver(t.net, start)
 	defer t.drv.Close()
+	jw, err := network.CreateJournal(run.Path("net-journal.json"))
+	if err != nil {
+		return nil, err
+	}
+	defer jw.Close()
+	t.drv.JournalTo(jw)
 	if cfg.LogNetSend {
 		t.drv.OnSend(func(m message.Message) { t.log.info(":send %s", bytes.TrimSpace(m.Line())) })
 	}
@@ -118,12 +151,25 @@ func Run(cfg Config) (*Outcome, error) {
 		return nil, err
 	}
 	crash := t.execute(rng)
-	if crash == nil {
+	out.Interrupted = t.interrupted()
+	if t.mainTime > 0 && cfg.Rate > 0 {
+		out.OpsPerSec = float64(t.mainOps) / t.mainTime.Seconds()
+		t.log.info("Main phase: %d operations in %.1f s, %.1f ops/s (--rate %g); glomers used %.0f µs of CPU per operation",
+			t.mainOps, t.mainTime.Seconds(), out.OpsPerSec, cfg.Rate, float64(t.mainCPU.Microseconds())/float64(max(t.mainOps, 1)))
+	}
+	switch {
+	case crash == nil && out.Interrupted != nil:
+		t.log.info("Run interrupted by %s; writing what completed", signalName(out.Interrupted))
+	case crash == nil:
 		t.log.info("Run complete, writing")
 	}
 	out.History = t.rec.ops()
-	journal := t.drv.Journal()
-	if err := t.writeHistory(out.History, journal); err != nil {
+	t.drv.EndJournal()
+	if err := jw.Close(); err != nil {
+		return out, err
+	}
+	journal := network.FileEvents(run.Path("net-journal.json"))
+	if err := t.writeHistory(out.History); err != nil {
 		return out, err
 	}
 	diags, derr := t.writeDiagnostics()
@@ -143,6 +189,9 @@ func Run(cfg Config) (*Outcome, error) {
 	}
 	t.log.info("Analyzing...")
 	out.Results = Analyze(cfg.Workload, t.opts, cfg.Availability, out.History, journal)
+	if out.Interrupted != nil {
+		out.Results.Interrupted = signalName(out.Interrupted)
+	}
 	t.log.info("Analysis complete")
 	if err := run.WriteEDN("results.edn", out.Results); err != nil {
 		return out, err
@@ -189,9 +238,15 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 	if err := context.Cause(t.ctx); err != nil {
 		return err
 	}
+	if t.interrupted() != nil {
+		t.heal()
+		return nil
+	}
 	if t.cfg.Workload.Final != nil || t.cfg.Workload.FinalGenerator != nil {
 		t.setPhase("the final phase")
 		t.finalPhase()
+	} else {
+		t.restore()
 	}
 	return context.Cause(t.ctx)
 }
@@ -218,16 +273,9 @@ func (t *test) startNodes() error {
 	}
 	t.log.info("Setting up nodes %v: launching %s %v", t.cfg.Nodes, bin, t.cfg.Args)
 	for _, id := range t.cfg.Nodes {
-		p, err := process.Start(process.Config{
-			ID: id, Bin: bin, Args: t.cfg.Args, Dir: os.TempDir(),
-			LogPath: t.run.Path(filepath.Join("node-logs", id+".log")),
-		}, t.hooks(id))
-		if err != nil {
+		if _, err := t.launch(id, false); err != nil {
 			return err
 		}
-		t.procs[id] = p
-		t.drv.Register(id, t.deliverer(p))
-		go t.watch(p)
 	}
 	errs := make([]error, len(t.cfg.Nodes))
 	var wg sync.WaitGroup
@@ -245,13 +293,33 @@ func (t *test) startNodes() error {
 	return joinBlocks(errs)
 }
 
-func (t *test) deliverer(p *process.Process) network.Handler {
-	return func(m message.Message) {
-		if t.cfg.LogNetRecv {
-			t.log.info(":recv %s", bytes.TrimSpace(m.Line()))
-		}
-		p.Deliver(m)
+// launch starts a process for node id, puts it on the network in place of
+// any earlier one, and watches it. A restart appends to the node's log.
+func (t *test) launch(id string, restart bool) (*process.Process, error) {
+	bin, err := filepath.Abs(t.cfg.Bin)
+	if err != nil {
+		return nil, fmt.Errorf("resolve --bin: %w", err)
 	}
+	p, err := process.Start(process.Config{
+		ID: id, Bin: bin, Args: t.cfg.Args, Dir: os.TempDir(),
+		LogPath: t.run.Path(filepath.Join("node-logs", id+".log")), AppendLog: restart,
+	}, t.hooks(id))
+	if err != nil {
+		return nil, err
+	}
+	t.procsMu.Lock()
+	t.procs[id] = p
+	t.procsMu.Unlock()
+	t.drv.RegisterQueued(id, p.Deliver)
+	go t.watch(p, restart)
+	return p, nil
+}
+
+// proc returns node id's current process, or nil.
+func (t *test) proc(id string) *process.Process {
+	t.procsMu.Lock()
+	defer t.procsMu.Unlock()
+	return t.procs[id]
 }
 
 func (t *test) hooks(id string) process.Hooks {
@@ -261,6 +329,12 @@ func (t *test) hooks(id string) process.Hooks {
 			return err
 		},
 		Problem: t.problem,
+		Taken: func(m message.Message) {
+			t.drv.Received(m)
+			if t.cfg.LogNetRecv {
+				t.log.info(":recv %s", bytes.TrimSpace(m.Line()))
+			}
+		},
 		Stderr: func(line string) {
 			if t.cfg.LogStderr {
 				t.log.info("%s stderr: %s", id, line)
@@ -284,13 +358,18 @@ func (t *test) note(err error) {
 }
 
 // watch reports a node that exits while the test runs and stops the test.
-func (t *test) watch(p *process.Process) {
+// A node the nemesis killed is not reported; one it restarted that then
+// exits is, as such.
+func (t *test) watch(p *process.Process, restarted bool) {
 	<-p.Exited()
 	if t.tearingDown.Load() {
 		return
 	}
 	if c := p.Crash(); c != nil {
 		c.During = t.currentPhase()
+		if restarted {
+			c.During += ", after the nemesis killed it and started it again"
+		}
 		t.cancel(c)
 	}
 }
@@ -298,6 +377,12 @@ func (t *test) watch(p *process.Process) {
 func (t *test) initNode(id string) error {
 	c := t.newClient()
 	defer c.Close()
+	return t.initNodeVia(c, id)
+}
+
+// initNodeVia sends node id its init message from client c and checks the
+// reply.
+func (t *test) initNodeVia(c *client.Client, id string) error {
 	body := message.Body{"type": "init", "node_id": id, "node_ids": t.cfg.Nodes}
 	timeout := t.cfg.initTimeout()
 	ctx, cancel := context.WithTimeout(t.ctx, timeout)
@@ -309,7 +394,7 @@ func (t *test) initNode(id string) error {
 	var rpcErr *client.RPCError
 	switch {
 	case errors.Is(err, client.ErrTimeout):
-		p := t.procs[id]
+		p := t.proc(id)
 		stdout, stderr := p.Tail()
 		d := diagnose.InitTimeout(id, t.drv.Now(), timeout, string(p.Partial()), stdout, stderr)
 		t.diagnose(d)
@@ -352,22 +437,60 @@ func (t *test) setupClients() error {
 	return joinBlocks(errs)
 }
 
-// teardown kills every node and reports the first that had already
-// exited (the crash report lists the others).
+// teardown kills every node's process group, waits for their output to
+// close (TeardownWait in all, saying what it waited for), and reports the
+// first node that had already exited (the crash report lists the others).
 func (t *test) teardown() error {
 	t.tearingDown.Store(true)
+	start := time.Now()
 	var first *process.Crash
+	var killed []*process.Process
 	for _, id := range t.cfg.Nodes {
-		p := t.procs[id]
+		p := t.proc(id)
 		if p == nil {
 			continue
 		}
-		if !p.Kill() && first == nil {
-			if c := p.Crash(); c != nil {
-				c.During = t.currentPhase()
-				first = c
+		if p.Stop() {
+			killed = append(killed, p)
+		} else if c := p.Crash(); c != nil && first == nil {
+			c.During = t.currentPhase()
+			first = c
+		}
+	}
+	bound := time.NewTimer(TeardownWait)
+	defer bound.Stop()
+	var stuck []*process.Process
+	for i, p := range killed {
+		select {
+		case <-p.Exited():
+			continue
+		case <-bound.C:
+		}
+		for _, q := range killed[i:] {
+			select {
+			case <-q.Exited():
+			default:
+				stuck = append(stuck, q)
 			}
 		}
+		break
+	}
+	if len(stuck) > 0 {
+		ids := make([]string, len(stuck))
+		for i, p := range stuck {
+			ids[i] = p.ID()
+			p.Abandon()
+		}
+		t.log.warn("Teardown: killed the process group of every node, but after %s the stdout or stderr of %v was still open, most likely held by a process the node started in a new session (setsid), which killing its group does not reach. glomers stopped reading it; that process may still be running (see ps -ef).",
+			TeardownWait, ids)
+		for _, p := range stuck {
+			select {
+			case <-p.Exited():
+			case <-time.After(time.Second):
+			}
+		}
+	} else if took := time.Since(start); took > time.Second {
+		t.log.info("Teardown: waited %s for %d killed nodes to close their output", took.Round(time.Millisecond), len(killed))
 	}
 	if err := context.Cause(t.ctx); err != nil || first == nil {
 		return nil // already reported, or nothing to report
@@ -375,9 +498,71 @@ func (t *test) teardown() error {
 	return first
 }
 
-// writeHistory writes the history files and the network journal, and
-// marks the run as the latest.
-func (t *test) writeHistory(ops []history.Op, journal []network.Event) error {
+// heal ends any partition: the nemesis records its stop, and the network
+// delivers everything again.
+func (t *test) heal() {
+	if t.nemesis != nil {
+		t.nemesisStep(nemesis.StopInvocation())
+	}
+	t.drv.Heal()
+}
+
+// interrupted returns the signal that stopped the test early, or nil.
+func (t *test) interrupted() os.Signal {
+	select {
+	case <-t.stop:
+		return t.sig
+	default:
+		return nil
+	}
+}
+
+// watchSignals handles cfg.Interrupt until done is closed: the first
+// signal stops the test cleanly, a second kills the nodes and exits.
+func (t *test) watchSignals(done <-chan struct{}) {
+	if t.cfg.Interrupt == nil {
+		return
+	}
+	select {
+	case sig := <-t.cfg.Interrupt:
+		t.sig = sig
+		close(t.stop)
+		t.log.warn("Interrupted by %s: no new operations; those in flight get their reply or time out (at most %s), then the nodes are stopped and what completed is checked and written, marked interrupted. Send %s again to quit at once, without results.",
+			signalName(sig), t.cfg.Workload.Timeout(t.opts), signalName(sig))
+	case <-done:
+		return
+	}
+	select {
+	case sig := <-t.cfg.Interrupt:
+		t.log.warn("%s again: killed the nodes; quitting without results (%s holds what was written so far).", signalName(sig), t.run.Dir)
+		t.procsMu.Lock()
+		for _, p := range t.procs {
+			p.Stop()
+		}
+		t.procsMu.Unlock()
+		t.log.flush()
+		exit := t.cfg.Exit
+		if exit == nil {
+			exit = os.Exit
+		}
+		exit(SignalExitCode(sig))
+	case <-done:
+	}
+}
+
+// signalName names a signal as people know it: SIGINT, SIGTERM.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// writeHistory writes the history files and marks the run as the latest.
+func (t *test) writeHistory(ops []history.Op) error {
 	files := []struct {
 		name  string
 		write func(*os.File) error
@@ -385,7 +570,6 @@ func (t *test) writeHistory(ops []history.Op, journal []network.Event) error {
 		{"history.edn", func(f *os.File) error { return history.WriteEDN(f, ops) }},
 		{"history.txt", func(f *os.File) error { return history.WriteText(f, ops) }},
 		{"history.json", func(f *os.File) error { return history.WriteJSON(f, ops) }},
-		{"net-journal.json", func(f *os.File) error { return writeJournal(f, journal) }},
 	}
 	for _, file := range files {
 		f, err := os.Create(t.run.Path(file.name))
@@ -401,4 +585,14 @@ func (t *test) writeHistory(ops []history.Op, journal []network.Event) error {
 		}
 	}
 	return t.run.MarkLatest()
+}
+
+// cpuTime is the CPU time this process has used so far (nodes, which are
+// its children, not included), or 0 if it cannot be read.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

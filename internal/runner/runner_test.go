@@ -121,3 +121,24 @@ func TestVerdictLines(t *testing.T) {
 		}
 	}
 }
+
+// TestLoggerBuffersJepsenLog: jepsen.log lines are buffered until a flush,
+// in Jepsen's layout; console lines go out at once.
+func TestLoggerBuffersJepsenLog(t *testing.T) {
+	var file, console strings.Builder
+	l := newLogger(&file, &console)
+	l.fileOnly("jepsen worker 3", "%s", "3\t:invoke\t:echo\t\"hi\"")
+	l.info("Running %s", "echo")
+	if file.Len() != 0 {
+		t.Errorf("jepsen.log written before a flush: %q", file.String())
+	}
+	if !strings.Contains(console.String(), "INFO [") || !strings.Contains(console.String(), "] Running echo\n") {
+		t.Errorf("console = %q", console.String())
+	}
+	l.flush()
+	lines := strings.Split(strings.TrimSuffix(file.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[0], "{GMT}\tINFO\t[jepsen worker 3] 3\t:invoke\t:echo\t\"hi\"") ||
+		!strings.HasSuffix(lines[1], "{GMT}\tINFO\t[glomers] Running echo") {
+		t.Errorf("jepsen.log = %q", file.String())
+	}
+}

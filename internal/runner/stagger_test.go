@@ -8,19 +8,27 @@ import (
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }
 
-func TestFirstSlotAtOnce(t *testing.T) {
+// issue asks s for an operation at ready, waits as the interpreter does,
+// and returns when it went out.
+func issue(s *Stagger, ready time.Duration) time.Duration {
+	at := ready + s.Wait(ready)
+	s.Issued(at)
+	return at
+}
+
+func TestFirstOpAtOnce(t *testing.T) {
 	for _, ready := range []time.Duration{0, time.Millisecond, 3 * time.Second} {
 		s := NewStagger(1, newRand(1))
-		if got := s.Slot(ready); got != ready {
-			t.Errorf("first Slot(%v) = %v, want at once", ready, got)
+		if w := s.Wait(ready); w != 0 {
+			t.Errorf("first op at %v waits %v, want it to go at once", ready, w)
 		}
 	}
 }
 
 func TestMeanRate(t *testing.T) {
 	tests := []struct {
-		rate  float64
-		slots int
+		rate float64
+		ops  int
 	}{
 		{100, 1000},
 		{10, 500},
@@ -31,17 +39,17 @@ func TestMeanRate(t *testing.T) {
 		for seed := range uint64(5) {
 			s := NewStagger(tt.rate, newRand(seed))
 			var last time.Duration
-			for i := range tt.slots {
-				got := s.Slot(0)
+			for i := range tt.ops {
+				got := issue(s, last)
 				if got < last {
-					t.Fatalf("rate %v: slot %d at %v before slot %d at %v", tt.rate, i, got, i-1, last)
+					t.Fatalf("rate %v: op %d at %v before op %d at %v", tt.rate, i, got, i-1, last)
 				}
 				last = got
 			}
-			// slots-1 gaps of mean 1/rate.
-			want := time.Duration(float64(tt.slots-1) / tt.rate * float64(time.Second))
+			// ops-1 gaps of mean 1/rate.
+			want := time.Duration(float64(tt.ops-1) / tt.rate * float64(time.Second))
 			if lo, hi := want*9/10, want*11/10; last < lo || last > hi {
-				t.Errorf("rate %v, seed %d: %d slots span %v, want %v ±10%%", tt.rate, seed, tt.slots, last, want)
+				t.Errorf("rate %v, seed %d: %d ops span %v, want %v ±10%%", tt.rate, seed, tt.ops, last, want)
 			}
 		}
 	}
@@ -49,9 +57,9 @@ func TestMeanRate(t *testing.T) {
 
 func TestGapsBounded(t *testing.T) {
 	s := NewStagger(100, newRand(9))
-	prev := s.Slot(0)
+	prev := issue(s, 0)
 	for range 1000 {
-		next := s.Slot(0)
+		next := issue(s, 0)
 		if gap := next - prev; gap < 0 || gap >= 20*time.Millisecond {
 			t.Fatalf("gap %v, want in [0, 20ms) at rate 100", gap)
 		}
@@ -59,24 +67,31 @@ func TestGapsBounded(t *testing.T) {
 	}
 }
 
-func TestLateOp(t *testing.T) {
+// TestNextSlotCountsFromDispatch: as in jepsen 0.3.7, the next slot is
+// drawn from the time an operation actually went out (a late operation,
+// or one whose wait overran), never from the slot it waited for.
+func TestNextSlotCountsFromDispatch(t *testing.T) {
 	const maxGap = 20 * time.Millisecond // rate 100
 	s := NewStagger(100, newRand(3))
-	s.Slot(0)
+	s.Issued(0)
 	late := 10 * time.Second
-	if got := s.Slot(late); got != late {
-		t.Fatalf("late op ready at %v went out at %v, want at once", late, got)
+	if w := s.Wait(late); w != 0 {
+		t.Fatalf("late op waits %v, want it to go at once", w)
 	}
-	// The next slot counts from the late op: an early op waits for it.
-	next := s.Slot(0)
-	if next < late || next >= late+maxGap {
-		t.Errorf("op after the late one went out at %v, want in [%v, %v)", next, late, late+maxGap)
+	s.Issued(late)
+	// An op asked for early waits for the slot after the late one.
+	w := s.Wait(late)
+	if w >= maxGap {
+		t.Errorf("op after the late one waits %v, want less than %v", w, maxGap)
 	}
-	// An op ready exactly at its slot goes out then.
-	s2 := NewStagger(100, newRand(3))
-	s2.Slot(0)
-	s2.Slot(late)
-	if got := s2.Slot(next); got != next {
-		t.Errorf("op ready at its slot %v went out at %v", next, got)
+	// Its wait overran by 5ms: the slot after it counts from when it went.
+	went := late + w + 5*time.Millisecond
+	s.Issued(went)
+	if next := went + s.Wait(went); next < went || next >= went+maxGap {
+		t.Errorf("next slot %v, want in [%v, %v)", next, went, went+maxGap)
+	}
+	// Waiting does not change the stagger: asking again gives the same slot.
+	if a, b := s.Wait(went), s.Wait(went); a != b {
+		t.Errorf("asking twice moved the slot: wait %v then %v", a, b)
 	}
 }

@@ -30,6 +30,7 @@ const (
 	nodeCrash     = "crash"     // an echo node that exits with status 3 on its third echo
 	nodeSpawn     = "spawn"     // an echo node that starts a child and writes both pids to args[0]/<id>.pids
 	nodeSleep     = "sleep"     // the child of spawn: sleeps
+	nodeOnce      = "once"      // an echo node whose later incarnations exit at once (args[0]: a marker file)
 )
 
 func TestMain(m *testing.M) {
@@ -86,6 +87,14 @@ func runTestNode(behaviour string, args []string) int {
 	case nodeSleep:
 		time.Sleep(time.Minute)
 		return 0
+	case nodeOnce:
+		f, err := os.OpenFile(args[0], os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "not the first incarnation: exiting")
+			return 1
+		}
+		f.Close()
+		behaviour = nodeEcho
 	}
 	n := &testNode{behaviour: behaviour, args: args, out: json.NewEncoder(os.Stdout),
 		seen: map[int64]bool{}, unacked: map[string]map[int64]bool{}}

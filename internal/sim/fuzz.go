@@ -24,9 +24,11 @@ import (
 // client request (a body with an integer msg_id and a string type, no
 // in_reply_to) gets exactly one reply, never error 13 (crash,
 // indefinite): a bad request is refused with a definite error, 10 or 12.
-// Messages of peerTypes (the nodes' own protocol) get at most one reply
-// when a client sends them.
-func Fuzz(f *testing.F, newCore node.NewCore, ids []string, peerTypes ...string) {
+// Messages of the types listed in atMostOnce get at most one reply: the
+// nodes' own protocol (when a client sends it), and requests a core
+// answers only once a service has replied (the fuzz input plays the
+// service only when it says so).
+func Fuzz(f *testing.F, newCore node.NewCore, ids []string, atMostOnce ...string) {
 	f.Fuzz(func(t *testing.T, input []byte) {
 		m := node.NewMachine(newCore)
 		init := fmt.Sprintf(`{"type":"init","msg_id":1,"node_id":%q,"node_ids":%s}`, ids[0], mustJSON(ids))
@@ -38,14 +40,14 @@ func Fuzz(f *testing.F, newCore node.NewCore, ids []string, peerTypes ...string)
 				src, body = string(line[:i]), line[i+1:]
 			}
 			now += time.Millisecond
-			check(t, m, now, src, body, peerTypes)
+			check(t, m, now, src, body, atMostOnce)
 			sent(t, m.ID(), m.Tick(now))
 		}
 	})
 }
 
 // check steps m with one message and checks its output.
-func check(t *testing.T, m *node.Machine, now time.Duration, src string, body []byte, peerTypes []string) {
+func check(t *testing.T, m *node.Machine, now time.Duration, src string, body []byte, atMostOnce []string) {
 	t.Helper()
 	outs := m.Step(now, node.Message{Src: src, Dest: m.ID(), Body: json.RawMessage(body)})
 	msgs := sent(t, m.ID(), outs)
@@ -70,7 +72,7 @@ func check(t *testing.T, m *node.Machine, now time.Duration, src string, body []
 			}
 		}
 	}
-	if replies != 1 && (replies > 1 || !slices.Contains(peerTypes, env.Type)) {
+	if replies != 1 && (replies > 1 || !slices.Contains(atMostOnce, env.Type)) {
 		t.Errorf("%s from %s got %d replies, want 1: %v", body, src, replies, msgs)
 	}
 }

@@ -86,7 +86,7 @@ func writeRun(t testing.TB, root, workload, name string, valid any, withReport b
 		}
 	}
 	if withReport {
-		if err := report.Write(dir, h, journal, results); err != nil {
+		if err := report.Write(dir, h, network.SliceEvents(journal), results); err != nil {
 			t.Fatal(err)
 		}
 	}

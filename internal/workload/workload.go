@@ -118,10 +118,10 @@ type Field struct {
 	Test func(any) bool
 }
 
-// Common fields.
+// Common fields, as Maelstrom's schemas s/Any, [s/Any] and s/Int.
 var (
 	AnyField  = Field{"(any value)", Any}
-	ListField = Field{"[...]", IsList}
+	ListField = Field{"[...]", IsAnySeq} // null accepted too
 	IntField  = Field{"(integer)", IsInt}
 )
 
@@ -197,22 +197,55 @@ func (s Schema) Validate(node string, req, reply message.Body) error {
 	return nil
 }
 
-// Any accepts every JSON value.
+// The type tests below follow Prismatic Schema, which Maelstrom's defrpc
+// schemas use: a sequence schema such as [s/Any] accepts nil (JSON null) as
+// well as a list, a map schema does not, and s/Int is Clojure's integer?,
+// which a JSON number with a fraction or an exponent (1.0, 1e3) fails.
+
+// Any accepts every JSON value, null included (s/Any).
 func Any(any) bool { return true }
 
-// IsList accepts JSON arrays.
-func IsList(v any) bool { _, ok := v.([]any); return ok }
-
-// IsInt accepts whole numbers.
-func IsInt(v any) bool {
-	switch n := v.(type) {
-	case int64:
+// IsSeq accepts a JSON array or null, as a sequence schema does; elem, if
+// not nil, must accept every element.
+func IsSeq(v any, elem func(any) bool) bool {
+	if v == nil {
 		return true
-	case float64:
-		return n == float64(int64(n))
 	}
-	return false
+	xs, ok := v.([]any)
+	if !ok {
+		return false
+	}
+	if elem != nil {
+		for _, x := range xs {
+			if !elem(x) {
+				return false
+			}
+		}
+	}
+	return true
 }
+
+// IsAnySeq accepts a JSON array of anything, or null ([s/Any]).
+func IsAnySeq(v any) bool { return IsSeq(v, nil) }
+
+// IsMap accepts a JSON object (never null) whose values all pass elem
+// ({String elem}); JSON object keys are always strings.
+func IsMap(v any, elem func(any) bool) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, x := range m {
+		if !elem(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsInt accepts a JSON integer (s/Int): a number written without a
+// fraction or an exponent that fits 64 bits.
+func IsInt(v any) bool { _, ok := v.(int64); return ok }
 
 // Keywordize returns body with keyword keys, as Maelstrom records a reply
 // body in the history.
@@ -249,6 +282,19 @@ func SortValues(vs []any) {
 		}
 		return a < b
 	})
+}
+
+// SortedSeq returns a copy of a read's list (checked by IsAnySeq), sorted
+// by SortValues, or nil for a null list: Maelstrom records a null read
+// as nil, which the set checkers read as empty.
+func SortedSeq(v any) any {
+	xs, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	out := append([]any{}, xs...)
+	SortValues(out)
+	return out
 }
 
 // AddsAndReads mixes, uniformly at random, adds of 0, 1, 2, … (unique and

@@ -1,17 +1,21 @@
-// Package elle checks transactional read-write register histories for
-// consistency anomalies, as Elle 0.2.2's rw-register checker does (the
-// checker behind Maelstrom's txn-rw-register workload).
+// Package elle checks transactional histories for consistency anomalies,
+// as Elle 0.2.2 does: its rw-register checker (Check, CheckMaelstrom: the
+// checker behind Maelstrom's txn-rw-register workload) and its list-append
+// checker (CheckListAppend: txn-list-append).
 //
-// It infers partial version orders for each key (nil comes first; a
-// transaction's read of a key precedes its write of that key), derives
-// write-read, write-write and read-write dependencies between committed
-// transactions (plus realtime or process order when the chosen models make
-// such anomalies reportable), and searches the dependency graph for cycles
-// (G0, G1c, G-single, G-nonadjacent, G2 and their -process and -realtime
-// variants). It also reports aborted reads (G1a), intermediate reads (G1b),
-// internal inconsistencies, lost updates and cyclic version orders. The
-// consistency models given say which of those anomalies invalidate the
-// history; see package consistency.
+// rw-register infers partial version orders for each key (nil comes first;
+// a transaction's read of a key precedes its write of that key);
+// list-append recovers each key's whole version order from the longest
+// read. Both derive write-read, write-write and read-write dependencies
+// between committed transactions (plus realtime or process order when the
+// chosen models make such anomalies reportable) and search the dependency
+// graph for cycles with the shared engine of package cycle (G0, G1c,
+// G-single, G-nonadjacent, G2 and their -process and -realtime variants).
+// They also report aborted reads (G1a), intermediate reads (G1b), internal
+// inconsistencies and lost updates; rw-register cyclic version orders,
+// list-append incompatible orders, duplicate elements, dirty updates and
+// future reads. The consistency models given say which of those anomalies
+// invalidate the history; see package consistency.
 package elle
 
 import (
@@ -21,13 +25,14 @@ import (
 	"time"
 
 	"github.com/glomers/glomers/internal/checker"
+	"github.com/glomers/glomers/internal/checker/cycle"
 	"github.com/glomers/glomers/internal/checker/elle/consistency"
 	"github.com/glomers/glomers/internal/history"
 )
 
 // DefaultCycleSearchTimeout is how long the cycle search may spend on one
 // strongly connected component of the dependency graph (Elle's default).
-const DefaultCycleSearchTimeout = time.Second
+const DefaultCycleSearchTimeout = cycle.DefaultTimeout
 
 // Options configure Check. The zero value is Elle's default:
 // strict-serializable, with only the initial-state version inference.
@@ -74,6 +79,32 @@ func (o Options) prohibited() map[string]bool {
 	return p
 }
 
+// validModels rejects unknown consistency model names, as Elle does.
+func (o Options) validModels() error {
+	for _, m := range o.models() {
+		if !consistency.Known(m) {
+			return fmt.Errorf("unknown consistency model %q; known models are: %s",
+				m, strings.Join(KnownModels(), ", "))
+		}
+	}
+	return nil
+}
+
+// prohibitedReportable returns the anomaly types that make a history
+// invalid, and those reported: the prohibited ones plus the types that
+// make a result unknown.
+func (o Options) prohibitedReportable() (prohibited, reportable map[string]bool) {
+	prohibited = o.prohibited()
+	reportable = map[string]bool{}
+	for a := range prohibited {
+		reportable[a] = true
+	}
+	for _, a := range unknownTypes {
+		reportable[a] = true
+	}
+	return prohibited, reportable
+}
+
 // Check runs Elle's rw-register checker on h. Only client ops are
 // considered. A history Elle would reject with an exception (an unknown
 // model, a malformed micro-op, one value written by two ok transactions)
@@ -87,24 +118,14 @@ func Check(h []history.Op, opts Options) Result {
 }
 
 func check(h []history.Op, opts Options) (Result, error) {
-	for _, m := range opts.models() {
-		if !consistency.Known(m) {
-			return Result{}, fmt.Errorf("unknown consistency model %q; known models are: %s",
-				m, strings.Join(KnownModels(), ", "))
-		}
+	if err := opts.validModels(); err != nil {
+		return Result{}, err
 	}
 	txns, err := parseHistory(h)
 	if err != nil {
 		return Result{}, err
 	}
-	prohibited := opts.prohibited()
-	reportable := map[string]bool{}
-	for a := range prohibited {
-		reportable[a] = true
-	}
-	for _, a := range unknownTypes {
-		reportable[a] = true
-	}
+	prohibited, reportable := opts.prohibitedReportable()
 
 	vgs, cyclic := inferVersions(opts, txns)
 	reads, writes := extIndex(txns, false), extIndex(txns, true)
@@ -112,35 +133,13 @@ func check(h []history.Op, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	g.union(wwrwGraph(vgs, reads, writes))
-	s := &searcher{txns: txns, vgs: vgs, timeout: opts.CycleSearchTimeout}
-	if s.timeout <= 0 {
-		s.timeout = DefaultCycleSearchTimeout
-	}
-	switch {
-	case anyWithSuffix(reportable, "-realtime"):
-		s.extra = relRealtime
-		g.union(realtimeGraph(txns))
-	case anyWithSuffix(reportable, "-process"):
-		s.extra = relProcess
-		g.union(processGraph(txns))
-	}
-
+	g.Union(wwrwGraph(vgs, reads, writes))
 	anomalies := Anomalies{}
 	if len(cyclic) > 0 {
 		anomalies["cyclic-versions"] = cyclic
 	}
-	if g.size() == 0 {
-		anomalies["empty-transaction-graph"] = true
-	}
-	for _, scc := range g.sccs(false) {
-		cases, err := s.searchSCC(g.selectVertices(scc))
-		if err != nil {
-			return Result{}, err
-		}
-		for _, c := range cases {
-			addCase(anomalies, c.typ, c.c)
-		}
+	if err := searchCycles(g, txnHistory(txns), explainer{txns, vgs}.explain, opts, reportable, anomalies); err != nil {
+		return Result{}, err
 	}
 	if cs := internalCases(txns); len(cs) > 0 {
 		anomalies["internal"] = cs
@@ -157,15 +156,31 @@ func check(h []history.Op, opts Options) (Result, error) {
 	return resultMap(anomalies, prohibited, reportable), nil
 }
 
-// anyWithSuffix reports whether some cycle anomaly type in set ends with
-// suffix.
-func anyWithSuffix(set map[string]bool, suffix string) bool {
-	for _, s := range cycleSpecs {
-		if set[string(s.name)] && strings.HasSuffix(string(s.name), suffix) {
-			return true
-		}
+// searchCycles adds to g the realtime graph, or else the process graph,
+// when some reportable anomaly needs it, notes an empty graph, and adds
+// the cycle anomalies of every strongly connected component of g to
+// anomalies.
+func searchCycles(g *cycle.Graph, h *cycle.History, data cycle.Explainer, opts Options, reportable map[string]bool, anomalies Anomalies) error {
+	s := &cycle.Searcher{H: h, Data: data, Timeout: opts.CycleSearchTimeout, Order: h.ElleOrder(), SCCOrder: h.ElleSCCOrder()}
+	switch {
+	case cycle.AnyWithSuffix(reportable, "-realtime"):
+		s.Extra = cycle.Realtime
+		g.Union(h.RealtimeGraph())
+	case cycle.AnyWithSuffix(reportable, "-process"):
+		s.Extra = cycle.Process
+		g.Union(h.ProcessGraph())
 	}
-	return false
+	if g.Size() == 0 {
+		anomalies["empty-transaction-graph"] = true
+	}
+	cases, err := s.Search(g)
+	if err != nil {
+		return err
+	}
+	for _, c := range cases {
+		addCase(anomalies, c.Type, c.Case)
+	}
+	return nil
 }
 
 // addCase appends c to the slice of its type in a.
@@ -215,16 +230,14 @@ func resultMap(anomalies Anomalies, prohibited, reportable map[string]bool) Resu
 // removeRedundantCycleExists drops the cycle-exists cases of models that
 // the other anomalies already rule out.
 func removeRedundantCycleExists(a Anomalies) {
-	var others []string
+	types := map[history.Keyword]bool{}
 	for t := range a {
-		if !strings.HasSuffix(string(t), "-cycle-exists") {
-			others = append(others, string(t))
-		}
+		types[t] = true
 	}
-	impossible := consistency.RuledOut(others)
-	for _, e := range existsSpecs {
-		if impossible[e.model] {
-			delete(a, e.typ())
+	cycle.RemoveRedundantExists(types)
+	for t := range a {
+		if !types[t] {
+			delete(a, t)
 		}
 	}
 }

@@ -341,3 +341,38 @@ func BenchmarkCheckMaelstrom20k(b *testing.B) {
 		}
 	}
 }
+
+// TestOpaqueValues: Maelstrom's txn_ok schema allows values of any type and
+// Elle compares them as data, so a node that reads {} is judged, not
+// refused, and equal data are the same version.
+func TestOpaqueValues(t *testing.T) {
+	w := func(k, v any) []any { return []any{history.Keyword("w"), k, v} }
+	r := func(k, v any) []any { return []any{history.Keyword("r"), k, v} }
+	h := []history.Op{
+		{Type: history.Invoke, Process: 0, F: "txn", Value: []any{w(int64(1), int64(1))}},
+		{Type: history.OK, Process: 0, F: "txn", Value: []any{w(int64(1), int64(1))}},
+		{Type: history.Invoke, Process: 1, F: "txn", Value: []any{r(int64(1), nil)}},
+		{Type: history.OK, Process: 1, F: "txn", Value: []any{r(int64(1), map[string]any{})}},
+		{Type: history.Invoke, Process: 0, F: "txn", Value: []any{w(map[string]any{"b": 1.5, "a": true}, []any{"x"})}},
+		{Type: history.OK, Process: 0, F: "txn", Value: []any{w(map[string]any{"b": 1.5, "a": true}, []any{"x"})}},
+		{Type: history.Invoke, Process: 1, F: "txn", Value: []any{r(map[string]any{"a": true, "b": 1.5}, nil)}},
+		{Type: history.OK, Process: 1, F: "txn", Value: []any{r(map[string]any{"a": true, "b": 1.5}, []any{"x"})}},
+	}
+	for i := range h {
+		h[i].Index, h[i].Time = i, int64(i)*1e6
+	}
+	res := CheckMaelstrom(h, []string{"read-uncommitted"})
+	if res.Valid != checker.Valid {
+		t.Fatalf("{} values under read-uncommitted: %s", mustJSON(res))
+	}
+	txns, err := parseHistory(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := txns[7].reads[0].key; got != txns[5].writes[0].key || got != Opaque(`{"a":true,"b":1.5}`) {
+		t.Errorf("equal object keys parsed as %v and %v", got, txns[5].writes[0].key)
+	}
+	if b, err := edn.Marshal(Opaque(`{"a":[1]}`)); err != nil || string(b) != `{"a"[1]}` {
+		t.Errorf("EDN of an opaque value = %s, %v", b, err)
+	}
+}

@@ -7,7 +7,10 @@ import (
 	"sort"
 	"strings"
 
+	"olympos.io/encoding/edn"
+
 	"github.com/glomers/glomers/internal/history"
+	"github.com/glomers/glomers/internal/jsonvalue"
 )
 
 // Mop is a micro-op as reported in anomalies: [f key value], with f the
@@ -194,11 +197,38 @@ func normalize(x any) (any, error) {
 			return n, nil
 		}
 	}
-	return nil, fmt.Errorf("keys and values must be integers or strings, got %v (%T)", x, x)
+	// Anything else ({}, [1 2], true, 1.5) is opaque data, as Elle sees it:
+	// equal to another value only if the data are equal.
+	b, err := json.Marshal(x)
+	if err != nil {
+		return nil, fmt.Errorf("key or value %v (%T) cannot be compared: %w", x, x, err)
+	}
+	return Opaque(b), nil
+}
+
+// Opaque is a key or value that is neither an integer nor a string (a JSON
+// object, list, boolean or fraction). Elle compares such values as plain
+// data, so it is held as its canonical JSON (object keys sorted), which is
+// equal exactly when the data are.
+type Opaque string
+
+// String returns the value's JSON.
+func (o Opaque) String() string { return string(o) }
+
+// MarshalJSON writes the value as it was.
+func (o Opaque) MarshalJSON() ([]byte, error) { return []byte(o), nil }
+
+// MarshalEDN writes the value as EDN data.
+func (o Opaque) MarshalEDN() ([]byte, error) {
+	v, err := jsonvalue.Decode([]byte(o))
+	if err != nil {
+		return nil, err
+	}
+	return edn.Marshal(v)
 }
 
 // lessValue orders normalized keys and values: nil first, then integers,
-// then strings.
+// then strings, then opaque values by their JSON.
 func lessValue(a, b any) bool {
 	ra, rb := rank(a), rank(b)
 	if ra != rb {
@@ -209,6 +239,8 @@ func lessValue(a, b any) bool {
 		return x < b.(int64)
 	case string:
 		return x < b.(string)
+	case Opaque:
+		return x < b.(Opaque)
 	case history.Keyword:
 		return x < b.(history.Keyword)
 	}
@@ -223,8 +255,10 @@ func rank(x any) int {
 		return 1
 	case string:
 		return 2
+	case Opaque:
+		return 3
 	}
-	return 3
+	return 4
 }
 
 func sortValues(vs []any) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/glomers/glomers/internal/checker/cycle"
 	"github.com/glomers/glomers/internal/checker/scc"
 
 	"github.com/glomers/glomers/internal/history"
@@ -96,10 +97,10 @@ func inferVersions(opts Options, txns []txn) (versionGraphs, []CyclicVersionsCas
 		as = append(as, analyzer{"wfr-keys", func() versionGraphs { return wfrVersions(txns) }})
 	}
 	if opts.SequentialKeys {
-		as = append(as, analyzer{"sequential-keys", func() versionGraphs { return txnGraphVersions(processGraph(txns), txns) }})
+		as = append(as, analyzer{"sequential-keys", func() versionGraphs { return txnGraphVersions(txnHistory(txns).ProcessGraph(), txns) }})
 	}
 	if opts.LinearizableKeys {
-		as = append(as, analyzer{"linearizable-keys", func() versionGraphs { return txnGraphVersions(realtimeGraph(txns), txns) }})
+		as = append(as, analyzer{"linearizable-keys", func() versionGraphs { return txnGraphVersions(txnHistory(txns).RealtimeGraph(), txns) }})
 	}
 	var sources []history.Keyword
 	graphs := versionGraphs{}
@@ -189,14 +190,14 @@ func (t *txn) extKeys() []any {
 // assuming that if T1 < T2 then T1's versions precede T2's. For each op a
 // and key k, it finds the first ops after a that touched k, and links a's
 // last version of k to their first.
-func txnGraphVersions(g *graph, txns []txn) versionGraphs {
+func txnGraphVersions(g *cycle.Graph, txns []txn) versionGraphs {
 	// down[a][k] is the set of first ops after a that touched k.
 	down := map[int]map[any]map[int]bool{}
-	vs := g.vertices()
+	vs := g.Vertices()
 	for i := len(vs) - 1; i >= 0; i-- {
 		a := vs[i]
 		d := map[any]map[int]bool{}
-		for _, n := range g.succ(a) {
+		for _, n := range g.Succ(a) {
 			own := map[any]bool{}
 			for _, k := range txns[n].extKeys() {
 				own[k] = true
@@ -308,15 +309,15 @@ func extIndex(txns []txn, writes bool) index {
 // wrGraph links the single ok writer of each value to every ok op that
 // externally read it. A value with several ok writers is an error, as in
 // Elle.
-func wrGraph(txns []txn, reads, writes index) (*graph, error) {
-	g := newGraph()
+func wrGraph(txns []txn, reads, writes index) (*cycle.Graph, error) {
+	g := cycle.NewGraph()
 	for _, k := range sortedKeys(reads) {
 		for _, v := range sortedKeys(reads[k]) {
 			ws := writes[k][v]
 			switch {
 			case len(ws) == 1:
 				for _, r := range reads[k][v] {
-					g.link(ws[0], r, relWR)
+					g.Link(ws[0], r, cycle.WR)
 				}
 			case len(ws) > 1:
 				ops := make([]string, len(ws))
@@ -335,18 +336,18 @@ func wrGraph(txns []txn, reads, writes index) (*graph, error) {
 // version edge v1 → v2 of a key, the writers of v1 precede the writers of
 // v2 (ww) and the readers of v1 precede the writers of v2 (rw). Self-edges
 // are dropped but their vertex stays, as in Elle.
-func wwrwGraph(vgs versionGraphs, reads, writes index) *graph {
-	g := newGraph()
-	link := func(as, bs []int, r rel) {
+func wwrwGraph(vgs versionGraphs, reads, writes index) *cycle.Graph {
+	g := cycle.NewGraph()
+	link := func(as, bs []int, r cycle.Rel) {
 		if len(as) == 0 || len(bs) == 0 {
 			return
 		}
 		for _, a := range as {
 			for _, b := range bs {
 				if a == b {
-					g.addVertex(a)
+					g.AddVertex(a)
 				} else {
-					g.link(a, b, r)
+					g.Link(a, b, r)
 				}
 			}
 		}
@@ -354,8 +355,8 @@ func wwrwGraph(vgs versionGraphs, reads, writes index) *graph {
 	for k, vg := range vgs {
 		for v1, next := range vg {
 			for v2 := range next {
-				link(writes[k][v1], writes[k][v2], relWW)
-				link(reads[k][v1], writes[k][v2], relRW)
+				link(writes[k][v1], writes[k][v2], cycle.WW)
+				link(reads[k][v1], writes[k][v2], cycle.RW)
 			}
 		}
 	}

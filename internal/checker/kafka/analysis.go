@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -618,11 +619,35 @@ func (a *analyzer) checkWriters() {
 		errs = append(errs, NoWriter{Key: x.k, Value: x.v, Readers: readers,
 			Message: fmt.Sprintf("message %d was polled from key %q, but no op ever sent it there", x.v, x.k)})
 	}
-	sort.Slice(errs, func(i, j int) bool {
+	// Messages that are not integers: no op sent them (the workload sends
+	// integers); one error per key and message, with every reader.
+	foreign := map[[2]string]int{}
+	for _, i := range a.client {
+		if a.h[i].Type == history.Invoke {
+			continue
+		}
+		for _, f := range a.parsed[i].foreign {
+			b, _ := json.Marshal(f.Msg)
+			id := [2]string{f.Key, string(b)}
+			if j, ok := foreign[id]; ok {
+				errs[j].Readers = append(errs[j].Readers, a.h[i])
+				continue
+			}
+			foreign[id] = len(errs)
+			errs = append(errs, NoWriter{Key: f.Key, Value: f.Msg, Readers: []history.Op{a.h[i]},
+				Message: fmt.Sprintf("message %s was polled from key %q, but no op ever sent it there (the workload only sends integers)", b, f.Key)})
+		}
+	}
+	sort.SliceStable(errs, func(i, j int) bool {
 		if errs[i].Key != errs[j].Key {
 			return errs[i].Key < errs[j].Key
 		}
-		return errs[i].Value < errs[j].Value
+		vi, iok := errs[i].Value.(int64)
+		vj, jok := errs[j].Value.(int64)
+		if iok && jok {
+			return vi < vj
+		}
+		return iok && !jok
 	})
 	add(a, TypeNoWriter, errs...)
 }

@@ -127,7 +127,7 @@ type Unseen struct {
 // original checker throws here; this port reports it instead.
 type NoWriter struct {
 	Key     string       `edn:"key" json:"key"`
-	Value   int64        `edn:"value" json:"value"`
+	Value   any          `edn:"value" json:"value"` // an int64, or a message that is not an integer
 	Readers []history.Op `edn:"readers" json:"readers"`
 	Message string       `edn:"message" json:"message"`
 }

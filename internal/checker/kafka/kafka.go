@@ -25,10 +25,12 @@
 //   - Logs, realtime-lag tables and the :unseen series are kept in maps and
 //     delta-encoded series, so memory and time follow the number of
 //     operations, never offset values.
-//   - The cycle search labels each edge once (ww, then wr, then realtime,
-//     the explainers' order) and only searches the cycle types this graph
-//     can hold (G0, G1c and their -realtime variants). On a search timeout
-//     it reports :cycle-search-timeout and the cycle-exists cases, without
+//   - The cycle search runs on the engine shared with the Elle checkers
+//     (package cycle), walking operations in Elle's order as Jepsen's
+//     kafka checker does, labels each edge once (ww, then wr, then
+//     realtime, the explainers' order), and only searches the cycle types
+//     this graph can hold (G0, G1c and their -realtime variants). On a search timeout it
+//     reports :cycle-search-timeout and the cycle-exists cases, without
 //     Elle's extra fallback cycle.
 package kafka
 

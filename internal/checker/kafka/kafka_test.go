@@ -179,6 +179,13 @@ func TestAnomalies(t *testing.T) {
 			b.send(0, history.OK, "x", 0, 1)
 			b.poll(1, history.OK, map[string]pr{"x": {{0, 1}, {1, 9}}})
 		}, []string{TypeNoWriter}, checker.Invalid},
+		{"no writer of a message that is not an integer", Options{}, func(b *builder) {
+			// Maelstrom's poll_ok schema accepts any message; no send wrote
+			// this one, as Elle's wr graph finds (no-writer-of-value).
+			b.send(0, history.OK, "x", 0, 1)
+			b.op(1, history.Invoke, "poll", []any{[]any{"poll"}})
+			b.op(1, history.OK, "poll", []any{[]any{"poll", map[string]any{"x": []any{[]any{0, 1}, []any{1, map[string]any{}}}}}})
+		}, []string{TypeNoWriter}, checker.Invalid},
 		{"empty transaction graph", Options{}, func(b *builder) {
 			b.op(0, history.Invoke, "assign", []any{"x"})
 			b.op(0, history.OK, "assign", []any{"x"})

@@ -40,6 +40,15 @@ type parsed struct {
 	mops   []mop
 	writes []keyPairs // only for :send and :txn ops
 	reads  []keyPairs // only for :poll and :txn ops
+	// foreign are polled messages that are not integers (Maelstrom's
+	// schema accepts any message), which no op can have sent.
+	foreign []foreignMsg
+}
+
+// foreignMsg is a polled [offset msg] pair whose msg is not an integer.
+type foreignMsg struct {
+	Key string
+	Msg any
 }
 
 // lookup returns the pairs for key k, and whether k is present.
@@ -96,14 +105,16 @@ func parseOp(op history.Op) parsed {
 			}
 		case "poll":
 			var polls []keyPairs
+			var foreign []foreignMsg
 			if len(parts) > 1 {
-				polls = parsePolls(parts[1])
+				polls, foreign = parsePolls(parts[1])
 			}
 			p.mops = append(p.mops, mop{Polls: polls})
 			if f != "send" {
 				for _, kp := range polls {
 					p.reads = appendTo(p.reads, kp.Key, kp.Pairs...)
 				}
+				p.foreign = append(p.foreign, foreign...)
 			}
 		default:
 			p.mops = append(p.mops, mop{})
@@ -112,13 +123,15 @@ func parseOp(op history.Op) parsed {
 	return p
 }
 
-// parsePolls reads a poll result {k [[offset msg] ...]}, keys sorted.
-func parsePolls(x any) []keyPairs {
+// parsePolls reads a poll result {k [[offset msg] ...]}, keys sorted, and
+// lists apart the pairs whose message is not an integer.
+func parsePolls(x any) ([]keyPairs, []foreignMsg) {
 	rv := reflect.ValueOf(x)
 	if !rv.IsValid() || rv.Kind() != reflect.Map {
-		return nil
+		return nil, nil
 	}
 	var out []keyPairs
+	var foreign []foreignMsg
 	it := rv.MapRange()
 	for it.Next() {
 		k, ok := key(it.Key().Interface())
@@ -129,12 +142,17 @@ func parsePolls(x any) []keyPairs {
 		for _, e := range list(it.Value().Interface()) {
 			if pr, ok := parsePair(e, false); ok {
 				kp.Pairs = append(kp.Pairs, pr)
+			} else if parts := list(e); len(parts) == 2 {
+				if _, isInt := integer(parts[1]); !isInt {
+					foreign = append(foreign, foreignMsg{k, parts[1]})
+				}
 			}
 		}
 		out = append(out, kp)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
+	sort.SliceStable(foreign, func(i, j int) bool { return foreign[i].Key < foreign[j].Key })
+	return out, foreign
 }
 
 // parsePair reads [offset msg], or a bare msg when bare is allowed.

@@ -32,11 +32,14 @@ type Result struct {
 // Validity returns Valid: message counts are information, not a verdict.
 func (r Result) Validity() checker.Validity { return r.Valid }
 
-// Check counts journal's events. An event is client traffic when its source
+// Check counts journal's events (none if journal is nil). An event is client traffic when its source
 // or destination is a client; all else is server traffic.
-func Check(journal []network.Event, h []history.Op) Result {
+func Check(journal network.Events, h []history.Op) Result {
 	var all, clients, servers tally
-	for _, e := range journal {
+	if journal == nil {
+		journal = network.SliceEvents(nil)
+	}
+	for e := range journal {
 		all.add(e)
 		if message.IsClient(e.Message.Src) || message.IsClient(e.Message.Dest) {
 			clients.add(e)
@@ -54,16 +57,26 @@ func Check(journal []network.Event, h []history.Op) Result {
 	return r
 }
 
+// tally counts events, and distinct messages in a bitset of their ids
+// (network ids are dense from 0), so that counting a long journal needs a
+// bit per message.
 type tally struct {
 	sends, recvs int
-	ids          map[int64]bool
+	ids          []uint64
+	distinct     int
 }
 
 func (t *tally) add(e network.Event) {
-	if t.ids == nil {
-		t.ids = map[int64]bool{}
+	if id := e.Message.ID; id >= 0 {
+		w, bit := id/64, uint64(1)<<(id%64)
+		for int64(len(t.ids)) <= w {
+			t.ids = append(t.ids, 0)
+		}
+		if t.ids[w]&bit == 0 {
+			t.ids[w] |= bit
+			t.distinct++
+		}
 	}
-	t.ids[e.Message.ID] = true
 	if e.Type == network.Send {
 		t.sends++
 	} else {
@@ -72,7 +85,7 @@ func (t *tally) add(e network.Event) {
 }
 
 func (t tally) counts(ops int) Counts {
-	c := Counts{SendCount: t.sends, RecvCount: t.recvs, MsgCount: len(t.ids)}
+	c := Counts{SendCount: t.sends, RecvCount: t.recvs, MsgCount: t.distinct}
 	if ops > 0 {
 		per := float64(c.MsgCount) / float64(ops)
 		c.MsgsPerOp = &per

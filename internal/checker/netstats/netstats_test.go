@@ -100,7 +100,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Check(tt.journal, tt.h)
+			got := Check(network.SliceEvents(tt.journal), tt.h)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Check =\n  %s\nwant\n  %s", show(got), show(tt.want))
 			}

@@ -59,7 +59,7 @@ type event struct {
 
 // Write draws the first max events of journal (MaxEvents if max <= 0),
 // leaving out the init handshake, and writes the SVG to w.
-func Write(w io.Writer, journal []network.Event, max int) error {
+func Write(w io.Writer, journal network.Events, max int) error {
 	if max <= 0 {
 		max = MaxEvents
 	}
@@ -75,13 +75,19 @@ func Write(w io.Writer, journal []network.Event, max int) error {
 	return nil
 }
 
+// maxBody is the most of a message body the diagram keeps.
+const maxBody = 4096
+
 // pick decodes events in journal order, skipping init and init_ok, until
 // it has max of them. It also returns how many events there are in all
 // (init and init_ok left out).
-func pick(journal []network.Event, max int) ([]event, int) {
+func pick(journal network.Events, max int) ([]event, int) {
 	var out []event
 	total := 0
-	for _, e := range journal {
+	if journal == nil {
+		return nil, 0
+	}
+	for e := range journal {
 		if len(out) == max {
 			// Count the rest without decoding whole bodies.
 			if !isInit(e.Message.Body) {
@@ -90,7 +96,18 @@ func pick(journal []network.Event, max int) ([]event, int) {
 			continue
 		}
 		var body map[string]any
-		_ = json.Unmarshal(e.Message.Body, &body) // a body that is not an object has no type
+		if n := len(e.Message.Body); n > maxBody {
+			// A huge body is drawn by its type, and its title shows its
+			// start: the diagram stays small whatever nodes send.
+			var head struct {
+				Type any `json:"type"`
+			}
+			_ = json.Unmarshal(e.Message.Body, &head)
+			body = map[string]any{"type": head.Type, "size": fmt.Sprintf("%d bytes", n)}
+			e.Message.Body = append(append([]byte(nil), e.Message.Body[:maxBody]...), fmt.Sprintf("… (%d bytes in all)", n)...)
+		} else {
+			_ = json.Unmarshal(e.Message.Body, &body) // a body that is not an object has no type
+		}
 		typ, _ := body["type"].(string)
 		if typ == "init" || typ == "init_ok" {
 			continue

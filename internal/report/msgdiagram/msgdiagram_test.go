@@ -43,7 +43,7 @@ func TestLabel(t *testing.T) {
 		{`[1,2]`, ``},
 	}
 	for _, tt := range tests {
-		evs, _ := pick([]network.Event{{Message: message.Message{Body: json.RawMessage(tt.body)}}}, 10)
+		evs, _ := pick(network.SliceEvents([]network.Event{{Message: message.Message{Body: json.RawMessage(tt.body)}}}), 10)
 		if got := label(evs[0]); got != tt.want {
 			t.Errorf("label(%s) = %q, want %q", tt.body, got, tt.want)
 		}
@@ -61,7 +61,7 @@ func TestColours(t *testing.T) {
 	add("n0", "n1", `{"type":"gossip"}`)
 	add("n0", "seq-kv", `{"type":"error","code":11}`)
 	var b strings.Builder
-	if err := Write(&b, j, 0); err != nil {
+	if err := Write(&b, network.SliceEvents(j), 0); err != nil {
 		t.Fatal(err)
 	}
 	svg := b.String()
@@ -72,6 +72,26 @@ func TestColours(t *testing.T) {
 	}
 	if strings.Contains(svg, "init") {
 		t.Error("messages.svg shows the init handshake")
+	}
+}
+
+// TestHugeBodyDrawnSmall: a 5 MB message is drawn by its type, with only
+// the start of its body in the title.
+func TestHugeBodyDrawnSmall(t *testing.T) {
+	big := `{"type":"gossip","blob":"` + strings.Repeat("x", 5<<20) + `"}`
+	m := message.Message{Src: "n0", Dest: "n1", Body: json.RawMessage(big)}
+	j := []network.Event{{Type: network.Send, Message: m}, {Type: network.Recv, Message: m}}
+	var b strings.Builder
+	if err := Write(&b, network.SliceEvents(j), 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Len(); n > 64<<10 {
+		t.Errorf("diagram of one 5 MB message is %d bytes", n)
+	}
+	for _, want := range []string{">gossip", "bytes in all"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("diagram lacks %q", want)
+		}
 	}
 }
 
@@ -88,7 +108,7 @@ func TestManyNodes(t *testing.T) {
 			network.Event{ID: int64(2*i + 1), Time: at, Type: network.Recv, Message: m})
 	}
 	var b bytes.Buffer
-	if err := Write(&b, journal, MaxEvents); err != nil {
+	if err := Write(&b, network.SliceEvents(journal), MaxEvents); err != nil {
 		t.Fatal(err)
 	}
 	svg := b.String()

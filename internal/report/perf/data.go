@@ -1,6 +1,6 @@
 // Package perf draws Jepsen's performance plots of a history as PNG
 // images: every operation's latency, latency quantiles over time, and the
-// completion rate, with network partitions shaded.
+// completion rate, with network partitions, kills and pauses shaded.
 package perf
 
 import (
@@ -12,19 +12,41 @@ import (
 	"github.com/glomers/glomers/internal/history"
 )
 
-// Interval is a stretch of the test during which a partition was in
-// force, from a start-partition op to the stop-partition op that healed it.
+// Interval is a stretch of the test during which a fault was in force,
+// from the op that started it to the op that ended it.
 type Interval struct {
 	Start, End time.Duration
 }
 
+// Fault is a kind of nemesis fault the plots shade, as Jepsen's perf
+// checker knows them: the functions that start and end it, and its colour.
+type Fault struct {
+	Name        string
+	Start, Stop history.Keyword
+	Color       uint32
+}
+
+// Faults are the faults the plots shade, with Jepsen's colours.
+var Faults = []Fault{
+	{Name: "partition", Start: "start-partition", Stop: "stop-partition", Color: 0xE9DCA0},
+	{Name: "kill", Start: "kill", Stop: "start", Color: 0xE9A4A0},
+	{Name: "pause", Start: "pause", Stop: "resume", Color: 0xA0B1E9},
+}
+
 // Partitions returns the partition intervals of h. A partition still in
 // force at the end of h ends at the last op's time.
-func Partitions(h []history.Op) []Interval {
+func Partitions(h []history.Op) []Interval { return Intervals(h, Faults[0]) }
+
+// Intervals returns the intervals of h during which fault f was in force:
+// each from the first start op (invocation) after an end, to the
+// completion of the end that follows. One still in force at the end of
+// h ends at the last op's time.
+func Intervals(h []history.Op, f Fault) []Interval {
 	var (
 		out          []Interval
 		cur          Interval
 		open, healed bool
+		ends         int // end ops seen since the interval opened
 	)
 	for _, op := range h {
 		if op.IsClient() {
@@ -32,17 +54,20 @@ func Partitions(h []history.Op) []Interval {
 		}
 		t := time.Duration(op.Time)
 		switch op.F {
-		case "start-partition":
+		case f.Start:
 			if open && healed {
 				out = append(out, cur)
 				open = false
 			}
 			if !open {
-				cur, open, healed = Interval{Start: t}, true, false
+				cur, open, healed, ends = Interval{Start: t}, true, false, 0
 			}
-		case "stop-partition":
-			if open {
+		case f.Stop:
+			// The end's invocation and completion; a later end (such as
+			// the final phase's, after the main phase's) ends nothing.
+			if open && ends < 2 {
 				cur.End, healed = t, true
+				ends++
 			}
 		}
 	}

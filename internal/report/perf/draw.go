@@ -26,15 +26,14 @@ const (
 // maxPoints caps the points drawn on the raw latency plot.
 const maxPoints = 20000
 
-// Colours of completion types (points and lines) and of partitions.
+// Colours of completion types (points and lines) and of nemesis ops.
 var (
 	typeColor = map[history.Type]color.Color{
 		history.OK:   rgb(0x81BFFC),
 		history.Info: rgb(0xFFA400),
 		history.Fail: rgb(0xFF1E90),
 	}
-	partitionColor = rgb(0xE9DCA0)
-	nemesisLine    = rgb(0xC9B870)
+	nemesisLine = rgb(0xC9B870)
 )
 
 // types lists the completion types in drawing order.
@@ -73,33 +72,51 @@ func newPlot(title, ylabel string) *plot.Plot {
 	return p
 }
 
-// shading draws partition intervals as filled bands over the whole height
-// of the plot and a vertical line at each nemesis op. It widens the x
-// range to cover them but leaves the y range alone.
+// shading draws fault intervals as filled bands over the whole height of
+// the plot and a vertical line at each nemesis op. It widens the x range
+// to cover them but leaves the y range alone.
 type shading struct {
+	bands []band
+	lines []float64 // seconds
+}
+
+// band is one fault's intervals in its colour.
+type band struct {
+	name      string
+	color     color.Color
 	intervals []Interval
-	lines     []float64 // seconds
 }
 
 func newShading(h []history.Op) *shading {
-	s := &shading{intervals: Partitions(h)}
+	s := &shading{}
+	for _, f := range Faults {
+		if ivs := Intervals(h, f); len(ivs) > 0 {
+			// Translucent, so that overlapping faults (a pause during a
+			// partition) both show.
+			c := rgb(f.Color)
+			c.A = 0xA0
+			s.bands = append(s.bands, band{name: f.Name, color: color.NRGBA(c), intervals: ivs})
+		}
+	}
 	for _, t := range NemesisTimes(h) {
 		s.lines = append(s.lines, t.Seconds())
 	}
 	return s
 }
 
-func (s *shading) empty() bool { return len(s.intervals) == 0 && len(s.lines) == 0 }
+func (s *shading) empty() bool { return len(s.bands) == 0 && len(s.lines) == 0 }
 
 // Plot implements plot.Plotter.
 func (s *shading) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
 	clamp := func(x float64) vg.Length { return trX(min(max(x, p.X.Min), p.X.Max)) }
-	for _, iv := range s.intervals {
-		x0, x1 := clamp(iv.Start.Seconds()), clamp(iv.End.Seconds())
-		c.FillPolygon(partitionColor, []vg.Point{
-			{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y},
-		})
+	for _, b := range s.bands {
+		for _, iv := range b.intervals {
+			x0, x1 := clamp(iv.Start.Seconds()), clamp(iv.End.Seconds())
+			c.FillPolygon(b.color, []vg.Point{
+				{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y},
+			})
+		}
 	}
 	line := draw.LineStyle{Color: nemesisLine, Width: vg.Points(0.5)}
 	for _, x := range s.lines {
@@ -113,8 +130,10 @@ func (s *shading) Plot(c draw.Canvas, p *plot.Plot) {
 // DataRange implements plot.DataRanger: the x extent only.
 func (s *shading) DataRange() (xmin, xmax, ymin, ymax float64) {
 	xmin, xmax = math.Inf(1), math.Inf(-1)
-	for _, iv := range s.intervals {
-		xmin, xmax = min(xmin, iv.Start.Seconds()), max(xmax, iv.End.Seconds())
+	for _, b := range s.bands {
+		for _, iv := range b.intervals {
+			xmin, xmax = min(xmin, iv.Start.Seconds()), max(xmax, iv.End.Seconds())
+		}
 	}
 	for _, x := range s.lines {
 		xmin, xmax = min(xmin, x), max(xmax, x)
@@ -123,22 +142,22 @@ func (s *shading) DataRange() (xmin, xmax, ymin, ymax float64) {
 }
 
 // Thumbnail implements plot.Thumbnailer for the legend.
-func (s *shading) Thumbnail(c *draw.Canvas) {
-	c.FillPolygon(partitionColor, []vg.Point{
+func (b band) Thumbnail(c *draw.Canvas) {
+	c.FillPolygon(b.color, []vg.Point{
 		{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y},
 	})
 }
 
-// addShading puts the partition bands behind everything else and adds them
-// to the legend.
+// addShading puts the fault bands behind everything else and adds them to
+// the legend.
 func addShading(p *plot.Plot, leg *legend, h []history.Op) {
 	s := newShading(h)
 	if s.empty() {
 		return
 	}
 	p.Add(s)
-	if len(s.intervals) > 0 {
-		leg.add("partition", s)
+	for _, b := range s.bands {
+		leg.add(b.name, b)
 	}
 }
 

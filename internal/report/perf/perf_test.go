@@ -27,11 +27,39 @@ func TestPartitions(t *testing.T) {
 		{"never healed", []history.Op{nem(1*s, "start-partition"), {Time: int64(9 * s), Type: history.OK, Process: 0, F: "read"}},
 			[]Interval{{1 * s, 9 * s}}},
 		{"stop without start", []history.Op{nem(1*s, "stop-partition")}, nil},
+		{"a later stop ends nothing", []history.Op{nem(1*s, "start-partition"), nem(1*s+1, "start-partition"), nem(3*s, "stop-partition"), nem(3*s+1, "stop-partition"),
+			nem(8*s, "stop-partition"), nem(8*s+1, "stop-partition")}, []Interval{{1 * s, 3*s + 1}}},
 	}
 	for _, tt := range tests {
 		if got := Partitions(tt.h); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: Partitions = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestKillAndPauseIntervals(t *testing.T) {
+	s := time.Second
+	h := []history.Op{
+		nem(1*s, "kill"), nem(1*s+1, "kill"),
+		nem(2*s, "pause"), nem(2*s+1, "pause"),
+		nem(3*s, "start-partition"), nem(3*s+1, "start-partition"),
+		nem(4*s, "start"), nem(5*s, "start"),
+		nem(6*s, "resume"), nem(6*s+1, "resume"),
+		nem(7*s, "kill"), nem(7*s+1, "kill"),
+		{Time: int64(9 * s), Type: history.OK, Process: 0, F: "read"},
+	}
+	want := map[string][]Interval{
+		"partition": {{3 * s, 9 * s}},
+		"kill":      {{1 * s, 5 * s}, {7 * s, 9 * s}},
+		"pause":     {{2 * s, 6*s + 1}},
+	}
+	for _, f := range Faults {
+		if got := Intervals(h, f); !slices.Equal(got, want[f.Name]) {
+			t.Errorf("%s intervals %v, want %v", f.Name, got, want[f.Name])
+		}
+	}
+	if bands := newShading(h).bands; len(bands) != 3 {
+		t.Errorf("%d shaded bands, want partition, kill and pause", len(bands))
 	}
 }
 

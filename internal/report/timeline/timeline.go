@@ -157,21 +157,28 @@ type pair struct{ inv, done int }
 
 // pairs matches each invocation with the next op of its process. The
 // nemesis's ops are all :info: each one opens a pair that the next op of
-// the same :f closes.
+// the same :f closes (the partition, kill and pause nemeses run side by
+// side, so their ops interleave).
 func pairs(h []history.Op) []pair {
+	type key struct {
+		p history.Process
+		f history.Keyword // nemesis ops only
+	}
 	var out []pair
-	open := map[history.Process]int{} // process -> index into out
+	open := map[key]int{} // -> index into out
 	for i, op := range h {
-		j, isOpen := open[op.Process]
-		closes := isOpen && (op.IsClient() && op.Type != history.Invoke ||
-			!op.IsClient() && h[out[j].inv].F == op.F)
-		if closes {
+		k := key{p: op.Process}
+		if !op.IsClient() {
+			k.f = op.F
+		}
+		j, isOpen := open[k]
+		if isOpen && (!op.IsClient() || op.Type != history.Invoke) {
 			out[j].done = i
-			delete(open, op.Process)
+			delete(open, k)
 			continue
 		}
 		if op.Type == history.Invoke || !op.IsClient() {
-			open[op.Process] = len(out)
+			open[k] = len(out)
 			out = append(out, pair{inv: i, done: -1})
 		}
 	}

@@ -24,8 +24,12 @@ func TestPairs(t *testing.T) {
 		done(0, history.OK, "read"),                            // 4
 		done(1, history.Info, "write"),                         // 5
 		inv(2, "read"),                                         // 6
+		done(history.Nemesis, history.Info, "kill"),            // 7
+		done(history.Nemesis, history.Info, "pause"),           // 8
+		done(history.Nemesis, history.Info, "kill"),            // 9
+		done(history.Nemesis, history.Info, "pause"),           // 10
 	}
-	want := []pair{{0, 4}, {1, 3}, {2, 5}, {6, -1}}
+	want := []pair{{0, 4}, {1, 3}, {2, 5}, {6, -1}, {7, 9}, {8, 10}}
 	if got := pairs(h); !slices.Equal(got, want) {
 		t.Errorf("pairs = %v, want %v", got, want)
 	}

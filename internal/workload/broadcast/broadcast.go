@@ -92,14 +92,8 @@ func Invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, 
 		if err != nil {
 			return op, err
 		}
-		list, ok := reply["messages"].([]any)
-		if !ok {
-			return op, fmt.Errorf("read_ok messages is %T, not a list", reply["messages"])
-		}
-		msgs := append([]any{}, list...)
-		workload.SortValues(msgs)
 		op.Type = history.OK
-		op.Value = msgs
+		op.Value = workload.SortedSeq(reply["messages"])
 		return op, nil
 	}
 	return op, fmt.Errorf("broadcast: unknown function %q", op.F)

@@ -209,12 +209,29 @@ func TestInvoke(t *testing.T) {
 	if err != nil || done.Type != history.OK || !reflect.DeepEqual(done.Value, []any{int64(1), int64(2), int64(3)}) {
 		t.Errorf("read: %+v, %v", done, err)
 	}
+	null := func(context.Context, message.Body) (message.Body, error) {
+		return message.Body{"type": "read_ok", "messages": nil}, nil
+	}
+	done, err = Invoke(context.Background(), null, history.Op{F: FRead, Type: history.Invoke})
+	if err != nil || done.Type != history.OK || done.Value != nil {
+		t.Errorf("read of null messages: %+v, %v; want :ok with value nil, as Maelstrom records it", done, err)
+	}
 }
 
 func TestReplySchemas(t *testing.T) {
 	req := message.Body{"type": "read"}
 	if err := replySchemas["read"].Validate("n0", req, message.Body{"type": "read_ok", "in_reply_to": int64(1), "messages": []any{}}); err != nil {
 		t.Errorf("good read_ok rejected: %v", err)
+	}
+	// [s/Any] accepts null, what an empty Go slice encodes to.
+	if err := replySchemas["read"].Validate("n0", req, message.Body{"type": "read_ok", "in_reply_to": int64(1), "messages": nil}); err != nil {
+		t.Errorf("read_ok with null messages rejected: %v", err)
+	}
+	if err := replySchemas["read"].Validate("n0", req, message.Body{"type": "read_ok", "in_reply_to": int64(1)}); err == nil {
+		t.Error("read_ok without messages accepted")
+	}
+	if err := replySchemas["read"].Validate("n0", req, message.Body{"type": "read_ok", "in_reply_to": int64(1), "messages": map[string]any{}}); err == nil {
+		t.Error("read_ok with an object for messages accepted")
 	}
 	if err := replySchemas["read"].Validate("n0", req, message.Body{"type": "read_ok", "in_reply_to": int64(1), "messages": int64(3)}); err == nil {
 		t.Error("read_ok with a number for messages accepted")

@@ -25,7 +25,7 @@ func PNCounter() *workload.Workload { return build("pn-counter", true) }
 
 var replySchemas = map[string]workload.Schema{
 	"add":  {Type: "add_ok"},
-	"read": {Type: "read_ok", Fields: map[string]workload.Field{"value": {Shape: "(number)", Test: isNumber}}},
+	"read": {Type: "read_ok", Fields: map[string]workload.Field{"value": workload.IntField}},
 }
 
 func build(name string, negative bool) *workload.Workload {
@@ -101,12 +101,4 @@ func toLong(v any) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("read value %v is not a number that fits a long", v)
-}
-
-func isNumber(v any) bool {
-	switch v.(type) {
-	case int64, float64:
-		return true
-	}
-	return false
 }

@@ -69,10 +69,8 @@ func Invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, 
 		if err != nil {
 			return op, err
 		}
-		elems := append([]any{}, reply["value"].([]any)...)
-		workload.SortValues(elems)
 		op.Type = history.OK
-		op.Value = elems
+		op.Value = workload.SortedSeq(reply["value"])
 		return op, nil
 	}
 	return op, fmt.Errorf("g-set: unknown function %q", op.F)

@@ -60,6 +60,32 @@ func TestInvoke(t *testing.T) {
 	}
 }
 
+func TestReplySchemas(t *testing.T) {
+	tests := []struct {
+		name  string
+		reply message.Body
+		ok    bool
+	}{
+		{"list", message.Body{"type": "read_ok", "value": []any{int64(1), "x"}}, true},
+		{"null is an empty list ([s/Any])", message.Body{"type": "read_ok", "value": nil}, true},
+		{"missing", message.Body{"type": "read_ok"}, false},
+		{"number", message.Body{"type": "read_ok", "value": int64(1)}, false},
+		{"object", message.Body{"type": "read_ok", "value": map[string]any{}}, false},
+	}
+	for _, tt := range tests {
+		tt.reply["in_reply_to"] = int64(1)
+		if err := replySchemas["read"].Validate("n0", message.Body{"type": "read"}, tt.reply); (err == nil) != tt.ok {
+			t.Errorf("%s: %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+	null := func(context.Context, message.Body) (message.Body, error) {
+		return message.Body{"type": "read_ok", "value": nil}, nil
+	}
+	if read, err := Invoke(context.Background(), null, history.Op{F: FRead}); err != nil || read.Type != history.OK || read.Value != nil {
+		t.Errorf("read of null: %+v, %v; want :ok with value nil", read, err)
+	}
+}
+
 func TestCheckFindsLostElement(t *testing.T) {
 	h := []history.Op{
 		{Type: history.Invoke, Process: 0, F: FAdd, Value: int64(0)},

@@ -48,41 +48,20 @@ var replySchemas = map[string]workload.Schema{
 	"list_committed_offsets": {Type: "list_committed_offsets_ok", Fields: map[string]workload.Field{"offsets": {Shape: `{"key": offset, ...}`, Test: isOffsets}}},
 }
 
-// isMsgs accepts {key: [[offset, msg], ...]} with integer offsets and
-// messages.
+// isMsgs accepts Maelstrom's poll_ok msgs, {key [[offset msg] ...]}: an
+// object (not null) whose lists may be null, each pair exactly an integer
+// offset and a message of any type.
 func isMsgs(v any) bool {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	for _, pairs := range m {
-		ps, ok := pairs.([]any)
-		if !ok {
-			return false
-		}
-		for _, p := range ps {
+	return workload.IsMap(v, func(pairs any) bool {
+		return workload.IsSeq(pairs, func(p any) bool {
 			pr, ok := p.([]any)
-			if !ok || len(pr) != 2 || !workload.IsInt(pr[0]) || !workload.IsInt(pr[1]) {
-				return false
-			}
-		}
-	}
-	return true
+			return ok && len(pr) == 2 && workload.IsInt(pr[0])
+		})
+	})
 }
 
-// isOffsets accepts {key: offset} with integer offsets.
-func isOffsets(v any) bool {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	for _, o := range m {
-		if !workload.IsInt(o) {
-			return false
-		}
-	}
-	return true
-}
+// isOffsets accepts {key offset}: an object (not null) of integer offsets.
+func isOffsets(v any) bool { return workload.IsMap(v, workload.IsInt) }
 
 // Workload returns the kafka workload. Its generators and clients share
 // the state of the test being run (offsets seen, consumer states), which

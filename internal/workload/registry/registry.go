@@ -27,6 +27,7 @@ var constructors = map[string]func() *workload.Workload{
 	"lin-kv":          linkv.Workload,
 	"pn-counter":      counter.PNCounter,
 	"unique-ids":      uniqueids.Workload,
+	"txn-list-append": txn.ListAppend,
 	"txn-rw-register": txn.RWRegister,
 }
 

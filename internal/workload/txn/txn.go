@@ -60,27 +60,11 @@ func RWRegister() *workload.Workload {
 // invoke sends op's transaction as ["r"|"w", k, v] triples and completes op
 // with the transaction the node returns, its functions as keywords again.
 func invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, error) {
-	mops, ok := op.Value.([]any)
-	if !ok {
-		return op, fmt.Errorf("txn: invocation value %v is not a list of micro-ops", op.Value)
-	}
-	wire := make([]any, len(mops))
-	for i, m := range mops {
-		t, ok := m.([]any)
-		if !ok || len(t) != 3 {
-			return op, fmt.Errorf("txn: micro-op %v is not [f k v]", m)
-		}
-		f, ok := t[0].(history.Keyword)
-		if !ok {
-			return op, fmt.Errorf("txn: micro-op %v has no keyword function", m)
-		}
-		wire[i] = []any{string(f), t[1], t[2]}
-	}
-	reply, err := call(ctx, message.Body{"type": "txn", "txn": wire})
+	reply, err := callTxn(ctx, call, op)
 	if err != nil {
 		return op, err
 	}
-	got := reply["txn"].([]any) // IsTxn checked the shape
+	got, _ := reply["txn"].([]any) // IsTxn checked the shape; null is empty
 	done := make([]any, len(got))
 	for i, m := range got {
 		t := m.([]any)
@@ -89,6 +73,28 @@ func invoke(ctx context.Context, call workload.RPC, op history.Op) (history.Op, 
 	op.Type = history.OK
 	op.Value = done
 	return op, nil
+}
+
+// callTxn sends op's transaction as a txn request, each micro-op as
+// [f, k, v] with f a string, and returns the reply.
+func callTxn(ctx context.Context, call workload.RPC, op history.Op) (message.Body, error) {
+	mops, ok := op.Value.([]any)
+	if !ok {
+		return nil, fmt.Errorf("txn: invocation value %v is not a list of micro-ops", op.Value)
+	}
+	wire := make([]any, len(mops))
+	for i, m := range mops {
+		t, ok := m.([]any)
+		if !ok || len(t) != 3 {
+			return nil, fmt.Errorf("txn: micro-op %v is not [f k v]", m)
+		}
+		f, ok := t[0].(history.Keyword)
+		if !ok {
+			return nil, fmt.Errorf("txn: micro-op %v has no keyword function", m)
+		}
+		wire[i] = []any{string(f), t[1], t[2]}
+	}
+	return call(ctx, message.Body{"type": "txn", "txn": wire})
 }
 
 // whole turns a JSON number without a fraction into an int64, as
@@ -100,20 +106,14 @@ func whole(v any) any {
 	return v
 }
 
-// IsTxn accepts a list of ["r"|"w", key, value] triples, the shape of
-// Maelstrom's txn and txn_ok bodies.
+// IsTxn accepts what Maelstrom's txn_ok schema does: a list (or null) of
+// ["r", key, value] or ["w", key, value] triples, keys and values of any
+// type.
 func IsTxn(v any) bool {
-	mops, ok := v.([]any)
-	if !ok {
-		return false
-	}
-	for _, m := range mops {
+	return workload.IsSeq(v, func(m any) bool {
 		t, ok := m.([]any)
-		if !ok || len(t) != 3 || (t[0] != "r" && t[0] != "w") {
-			return false
-		}
-	}
-	return true
+		return ok && len(t) == 3 && (t[0] == "r" || t[0] == "w")
+	})
 }
 
 // Generator draws transactions as Elle's wr-txns does: each has a length
@@ -123,6 +123,7 @@ func IsTxn(v any) bool {
 // are 1, 2, 3…; a key that would exceed MaxWritesPerKey is retired and its
 // slot given a fresh key, one above the highest active key.
 type Generator struct {
+	write     history.Keyword // Write, or Append for list-append
 	rand      *rand.Rand
 	maxLen    int
 	maxWrites int64
@@ -134,6 +135,7 @@ type Generator struct {
 // zero options.
 func NewGenerator(o workload.Options) *Generator {
 	g := &Generator{
+		write:     Write,
 		rand:      o.Rand,
 		maxLen:    orDefault(o.MaxTxnLength, DefaultMaxTxnLength),
 		maxWrites: int64(orDefault(o.MaxWritesPerKey, DefaultMaxWritesPerKey)),
@@ -154,7 +156,7 @@ func orDefault(v, def int) int {
 }
 
 // Txn returns the next transaction: a list of [f k v] micro-ops with f the
-// keyword r or w, and v nil for reads.
+// keyword r or w (append, for an append generator), and v nil for reads.
 func (g *Generator) Txn() []any {
 	n := 1 + g.rand.IntN(g.maxLen)
 	txn := make([]any, 0, n)
@@ -175,7 +177,7 @@ func (g *Generator) Txn() []any {
 			continue // draw this micro-op again
 		}
 		g.next[k] = v + 1
-		txn = append(txn, []any{Write, k, v})
+		txn = append(txn, []any{g.write, k, v})
 	}
 	return txn
 }

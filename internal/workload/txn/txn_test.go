@@ -214,6 +214,13 @@ func TestInvoke(t *testing.T) {
 		t.Errorf("completion %+v, want :ok %v", done, want)
 	}
 
+	null := func(context.Context, message.Body) (message.Body, error) {
+		return message.Body{"type": "txn_ok", "in_reply_to": int64(1), "txn": nil}, nil
+	}
+	if done, err := w.Invoke(context.Background(), null, inv); err != nil || done.Type != history.OK || !reflect.DeepEqual(done.Value, []any{}) {
+		t.Errorf("null txn: %+v, %v; want :ok with an empty txn, as Maelstrom records it", done, err)
+	}
+
 	boom := errors.New("boom")
 	failing := func(context.Context, message.Body) (message.Body, error) { return nil, boom }
 	if got, err := w.Invoke(context.Background(), failing, inv); !errors.Is(err, boom) || !reflect.DeepEqual(got.Value, inv.Value) {
@@ -231,6 +238,11 @@ func TestReplySchema(t *testing.T) {
 	}{
 		{"reads filled", message.Body{"type": "txn_ok", "in_reply_to": int64(1), "txn": []any{[]any{"r", int64(1), int64(2)}, []any{"w", int64(1), int64(3)}}}, true},
 		{"empty", message.Body{"type": "txn_ok", "in_reply_to": int64(1), "txn": []any{}}, true},
+		{"null txn ([...] accepts nil)", message.Body{"type": "txn_ok", "in_reply_to": int64(1), "txn": nil}, true},
+		{"values of any type", message.Body{"type": "txn_ok", "in_reply_to": int64(1), "txn": []any{
+			[]any{"r", int64(1), map[string]any{}}, []any{"w", "k", []any{true}}, []any{"r", nil, 1.5}}}, true},
+		{"null micro-op", message.Body{"type": "txn_ok", "in_reply_to": int64(1), "txn": []any{nil}}, false},
+		{"long micro-op", message.Body{"type": "txn_ok", "in_reply_to": int64(1), "txn": []any{[]any{"r", int64(1), nil, nil}}}, false},
 		{"missing txn", message.Body{"type": "txn_ok", "in_reply_to": int64(1)}, false},
 		{"not a list", message.Body{"type": "txn_ok", "in_reply_to": int64(1), "txn": "x"}, false},
 		{"short micro-op", message.Body{"type": "txn_ok", "in_reply_to": int64(1), "txn": []any{[]any{"r", int64(1)}}}, false},

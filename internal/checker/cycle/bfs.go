@@ -1,4 +1,4 @@
-package elle
+package cycle
 
 import "time"
 
@@ -17,14 +17,14 @@ const (
 type path struct {
 	prev   *path
 	v      int
-	want   []rel // required relation groups not yet taken
+	want   []Rel // required relation groups not yet taken
 	wantRW int   // rw edges still needed
 	mode   rwMode
-	legal  rel
+	legal  Rel
 }
 
 // newPath returns the empty path for a spec.
-func newPath(s cycleSpec) path {
+func newPath(s Spec) path {
 	p := path{legal: s.legal, want: s.required, mode: rwNone}
 	switch {
 	case s.single != 0:
@@ -35,7 +35,7 @@ func newPath(s cycleSpec) path {
 	switch {
 	case s.nonadjacent != 0:
 		p.mode = rwNonadjacentFree
-	case s.single&anyRW != 0:
+	case s.single&AnyRW != 0:
 		p.mode = rwSingle
 	}
 	return p
@@ -89,8 +89,8 @@ func (p *path) valid() bool {
 	return len(p.want) == 0 && p.wantRW == 0 && p.mode != rwNonadjacentTaken
 }
 
-func (p *path) wantMask() rel {
-	var m rel
+func (p *path) wantMask() Rel {
+	var m Rel
 	for _, r := range p.want {
 		m |= r
 	}
@@ -98,10 +98,10 @@ func (p *path) wantMask() rel {
 }
 
 // checkOff removes the first wanted group that r satisfies.
-func checkOff(want []rel, r rel) []rel {
+func checkOff(want []Rel, r Rel) []Rel {
 	for i, w := range want {
 		if w&r != 0 {
-			out := append([]rel(nil), want[:i]...)
+			out := append([]Rel(nil), want[:i]...)
 			return append(out, want[i+1:]...)
 		}
 	}
@@ -110,10 +110,10 @@ func checkOff(want []rel, r rel) []rel {
 
 // stepRel extends p to v along the single relation r, or returns nil if
 // the spec forbids it.
-func (p *path) stepRel(r rel, v int) *path {
+func (p *path) stepRel(r Rel, v int) *path {
 	q := *p
 	q.prev, q.v = p, v
-	isRW := r&anyRW != 0
+	isRW := r&AnyRW != 0
 	switch {
 	case r&p.legal != 0:
 		if isRW && q.wantRW > 0 {
@@ -140,16 +140,16 @@ func (p *path) stepRel(r rel, v int) *path {
 // relations each give their own path; of the merely legal relations one is
 // enough, since they all lead to the same state. A path's first step must
 // take an rw edge if it wants one, or else a wanted relation if it has any.
-func (p *path) step(rels rel, v int) []*path {
+func (p *path) step(rels Rel, v int) []*path {
 	var out []*path
-	var rwMask rel
+	var rwMask Rel
 	if p.wantRW > 0 || p.mode == rwSingle || p.mode == rwNonadjacentFree {
-		rwMask = anyRW
+		rwMask = AnyRW
 	}
 	wantMask := p.wantMask() &^ rwMask
 	legalMask := p.legal &^ rwMask &^ wantMask
 	first := p.prev == nil
-	each := func(rs rel, one bool) {
+	each := func(rs Rel, one bool) {
 		for i := 0; i < 8; i++ {
 			if r := rs & (1 << i); r != 0 {
 				if q := p.stepRel(r, v); q != nil {
@@ -175,10 +175,33 @@ func (p *path) step(rels rel, v int) []*path {
 
 // bfs searches breadth-first for a cycle along simple paths, as Elle does.
 type bfs struct {
-	g        *graph
+	g        *Graph
 	init     path
 	deadline time.Time
 	steps    int
+	order    Order
+	succ     map[*Graph]map[int][]int // successors in order, per graph searched
+}
+
+// successors returns v's successors in g, in the search's order.
+func (b *bfs) successors(g *Graph, v int) []int {
+	if b.order == nil {
+		return g.Succ(v)
+	}
+	if b.succ == nil {
+		b.succ = map[*Graph]map[int][]int{}
+	}
+	m := b.succ[g]
+	if m == nil {
+		m = map[int][]int{}
+		b.succ[g] = m
+	}
+	s, ok := m[v]
+	if !ok {
+		s = b.order(g.Succ(v))
+		m[v] = s
+	}
+	return s
 }
 
 func (b *bfs) expired() bool {
@@ -187,13 +210,13 @@ func (b *bfs) expired() bool {
 }
 
 // from searches g for a cycle through v matching the spec.
-func (b *bfs) from(g *graph, v int) ([]int, error) {
+func (b *bfs) from(g *Graph, v int) ([]int, error) {
 	paths := []*path{b.init.start(v)}
 	for len(paths) > 0 {
 		var open []*path
 		for _, p := range paths {
 			if b.expired() {
-				return nil, errTimeout
+				return nil, ErrTimeout
 			}
 			if !p.isLoop() {
 				open = append(open, p)
@@ -212,11 +235,11 @@ func (b *bfs) from(g *graph, v int) ([]int, error) {
 		}
 		paths = paths[:0:0]
 		for _, p := range open {
-			for _, w := range g.succ(p.v) {
+			for _, w := range b.successors(g, p.v) {
 				if b.expired() {
-					return nil, errTimeout
+					return nil, ErrTimeout
 				}
-				paths = append(paths, p.step(g.edge(p.v, w), w)...)
+				paths = append(paths, p.step(g.Edge(p.v, w), w)...)
 			}
 		}
 	}
@@ -225,7 +248,7 @@ func (b *bfs) from(g *graph, v int) ([]int, error) {
 
 // trim handles a valid loop that closed on a vertex other than its start:
 // it searches again within the loop's vertices only.
-func (b *bfs) trim(g *graph, p *path) ([]int, error) {
+func (b *bfs) trim(g *Graph, p *path) ([]int, error) {
 	ops := p.ops()
 	pin := ops[len(ops)-1]
 	i := 0
@@ -233,7 +256,7 @@ func (b *bfs) trim(g *graph, p *path) ([]int, error) {
 		i++
 	}
 	loop := ops[i:]
-	sub := g.selectVertices(loop)
+	sub := g.SelectVertices(loop)
 	for _, v := range loop {
 		c, err := b.from(sub, v)
 		if c != nil || err != nil {
