@@ -9,7 +9,8 @@ import (
 // FuzzHandle feeds a node arbitrary client requests and peer messages
 // (seed corpus in testdata/fuzz/FuzzHandle): it must never crash, send a
 // message Maelstrom would refuse, or answer a request other than once,
-// with a definite error when it refuses it.
+// with a definite error when it refuses it. A broadcast is answered at
+// most once: only once a peer acknowledges its value.
 func FuzzHandle(f *testing.F) {
-	sim.Fuzz(f, NewNode(DefaultConfig), []string{"n0", "n1", "n2"}, "gossip")
+	sim.Fuzz(f, NewNode(DefaultConfig), []string{"n0", "n1", "n2"}, "gossip", "broadcast")
 }

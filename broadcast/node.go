@@ -7,18 +7,61 @@ import (
 )
 
 // Node is the broadcast node's core: it validates client requests and
-// gossip, and passes them to the Server.
+// gossip, and passes them to the Server. It answers a broadcast only once
+// the value is held by another node too (Server.Safe), so that killing
+// this node cannot lose an acknowledged value.
 type Node struct {
-	s *Server
+	s       *Server
+	started bool      // Hello was sent
+	waiting []pending // broadcasts not yet answered, oldest first
 }
 
-// NewNode returns the constructor of nodes running cfg.
+// pending is a broadcast waiting for its value, number n of this
+// incarnation, to be safe.
+type pending struct {
+	n   int
+	req node.Message
+}
+
+// NewNode returns the constructor of nodes running cfg. When cfg.Boot is
+// nil, the nodes it builds get boot ids 1, 2, 3, … in the order built.
 func NewNode(cfg Config) node.NewCore {
+	if cfg.Boot == nil {
+		var boots int64
+		cfg.Boot = func() int64 { boots++; return boots }
+	}
 	return func(id string, ids []string) node.Core { return &Node{s: NewServer(id, ids, cfg)} }
 }
 
 // Handle answers broadcast, read and topology, and takes in gossip.
 func (n *Node) Handle(now time.Duration, msg node.Message) []node.Out {
+	out := n.start(now)
+	out = append(out, n.handle(now, msg)...)
+	return n.answer(out)
+}
+
+// start sends the Server's Hello the first time the node runs.
+func (n *Node) start(now time.Duration) []node.Out {
+	if n.started {
+		return nil
+	}
+	n.started = true
+	return n.s.Hello(now)
+}
+
+// answer appends to out the replies to the broadcasts whose values are
+// now safe.
+func (n *Node) answer(out []node.Out) []node.Out {
+	safe := n.s.Safe()
+	i := 0
+	for ; i < len(n.waiting) && n.waiting[i].n <= safe; i++ {
+		out = append(out, node.Reply(n.waiting[i].req, map[string]string{"type": "broadcast_ok"}))
+	}
+	n.waiting = n.waiting[i:]
+	return out
+}
+
+func (n *Node) handle(now time.Duration, msg node.Message) []node.Out {
 	switch msg.Type() {
 	case "broadcast":
 		var req struct {
@@ -27,8 +70,9 @@ func (n *Node) Handle(now time.Duration, msg node.Message) []node.Out {
 		if err := node.Decode(msg, &req); err != nil || req.Message == nil {
 			return node.Malformed(msg, "broadcast needs message, an integer in [-2^63, 2^63): %s", errText(err, "message is missing"))
 		}
-		out := n.s.Broadcast(now, *req.Message)
-		return append(out, node.Reply(msg, map[string]string{"type": "broadcast_ok"}))
+		seq, out := n.s.Broadcast(now, *req.Message)
+		n.waiting = append(n.waiting, pending{n: seq, req: msg})
+		return out
 	case "read":
 		vs := n.s.Read()
 		if vs == nil {
@@ -58,10 +102,19 @@ func (n *Node) Handle(now time.Duration, msg node.Message) []node.Out {
 }
 
 // Tick lets the server's batches and repairs fall due.
-func (n *Node) Tick(now time.Duration) []node.Out { return n.s.Tick(now) }
+func (n *Node) Tick(now time.Duration) []node.Out {
+	out := n.start(now)
+	return n.answer(append(out, n.s.Tick(now)...))
+}
 
-// Next is the server's next deadline.
-func (n *Node) Next() (time.Duration, bool) { return n.s.Next() }
+// Next is the server's next deadline, or at once if the node has yet to
+// say hello.
+func (n *Node) Next() (time.Duration, bool) {
+	if !n.started {
+		return 0, true
+	}
+	return n.s.Next()
+}
 
 // errText is err's text, or def when err is nil.
 func errText(err error, def string) string {

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"time"
@@ -35,6 +36,13 @@ type Config struct {
 	// values straight to every other leaf. It must exceed Window plus a
 	// round trip, the longest a reachable hub takes to acknowledge.
 	Suspect time.Duration
+	// Boot returns this incarnation's boot id, larger than any earlier
+	// incarnation's of the same node (the binary uses the wall clock in
+	// microseconds). A restarted node has lost everything; its new boot
+	// id tells its peers so. Nil: every node built by one NewNode gets the
+	// next number of a counter (as in the simulator, where one NewNode
+	// builds every node, restarted ones included); NewServer alone uses 1.
+	Boot func() int64
 }
 
 // DefaultConfig is the configuration the binary uses.
@@ -49,32 +57,57 @@ var DefaultConfig = Config{
 // GossipType is the type of every message between nodes.
 const GossipType = "gossip"
 
-// Gossip is the one message nodes exchange. Have acknowledges: Have[o] is
-// how many of origin o's values the sender holds without a gap (origins
-// are indices into the sorted node ids). Runs carry values. Cut says the
+// Gossip is the one message nodes exchange. An origin is one incarnation
+// of a node: the node's index in the sorted node ids and its boot id; it
+// numbers the values its clients broadcast 1, 2, 3, … Boot is the
+// sender's boot id. Have acknowledges: for each origin, how many of its
+// values the sender holds without a gap. Runs carry values. Cut says the
 // sender, a leaf, cannot reach the hub: other leaves then send it their
 // own values directly.
 type Gossip struct {
-	Type string `json:"type"`
-	Have []int  `json:"have"`
-	Runs []Run  `json:"runs,omitempty"`
-	Cut  bool   `json:"cut,omitempty"`
+	Type string  `json:"type"`
+	Boot int64   `json:"boot"`
+	Have []Count `json:"have"`
+	Runs []Run   `json:"runs,omitempty"`
+	Cut  bool    `json:"cut,omitempty"`
+}
+
+// Count says how many of origin (Origin, Boot)'s values a node holds
+// without a gap.
+type Count struct {
+	Origin int   `json:"o"`
+	Boot   int64 `json:"b"`
+	N      int   `json:"n"`
 }
 
 // Run is a stretch of one origin's values: numbers After+1 … After+len(Values)
 // in the order the origin received them from clients.
 type Run struct {
 	Origin int     `json:"o"`
+	Boot   int64   `json:"b"`
 	After  int     `json:"a"`
 	Values []int64 `json:"v"`
+}
+
+// originID names an origin: a node index and a boot id.
+type originID struct {
+	node int
+	boot int64
 }
 
 // Server is one node's protocol state. The overlay is a star over the
 // sorted node ids: the first is the hub, the others are leaves. A leaf
 // sends its clients' values to the hub at once; the hub fans out what is
 // new to every leaf once per Window. Each link is reliable on its own:
-// every message carries the sender's Have vector, which acknowledges, and
-// what stays unacknowledged for Retry is sent again.
+// every message carries the sender's Have, which acknowledges, and what
+// stays unacknowledged for Retry is sent again.
+//
+// Kills: a value is acknowledged to its client (Safe), and shown in
+// reads, only once a peer has acknowledged holding it. Each incarnation
+// of a node is an origin of its own, so a restarted node never reuses a
+// number; a peer that hears a new boot id forgets what the node had
+// acknowledged and sends it everything again. Hello announces a new
+// incarnation.
 //
 // Around a hub it cannot reach, a leaf routes directly: when its sends to
 // the hub stay unacknowledged for Suspect, it sends its own values to
@@ -86,11 +119,18 @@ type Run struct {
 type Server struct {
 	cfg   Config
 	self  int
+	boot  int64
 	nodes []string // sorted
 	hub   bool
 
+	origins []originID       // by local index, in the order learnt
+	index   map[originID]int // local index by origin
+	mine    int              // the local index of this incarnation
 	logs    [][]int64        // per origin: the values without a gap
 	early   []map[int]int64  // per origin: values after a gap, by number
+	safe    int              // how many of mine some peer has acknowledged
+	shown   []int            // the hub's, per origin: how many values reads show
+
 	links   []*link          // the peers: every leaf for the hub, the hub for a leaf
 	directs []*link          // a leaf's direct links to other leaves, by index (nil: none)
 	byID    map[string]*link // links by peer id, direct ones included
@@ -104,7 +144,8 @@ type Server struct {
 type link struct {
 	peer    int
 	id      string
-	acked   []int    // the peer's Have, as it last told us
+	boot    int64    // the peer's boot id as last heard (0: not yet)
+	acked   []int    // per origin, the peer's Have as it last told us
 	sent    []int    // per origin, how far we have sent
 	flights []flight // sends not yet acknowledged, oldest first
 	owe     bool     // the peer sent values we have not acknowledged
@@ -117,6 +158,10 @@ type link struct {
 	direct    bool // a leaf-to-leaf link: only the sender's own values
 	peerCut   bool // the peer said it cannot reach the hub
 	retry     bool // a retry is due: send even on a quiet link
+	// greet says we have not heard from the peer since this node started:
+	// Hello announces the node to it every Retry until it answers.
+	greet   bool
+	greeted time.Duration // when the last hello went out
 }
 
 // flight is one send: when, and how far it took sent.
@@ -135,12 +180,16 @@ func NewServer(self string, nodes []string, cfg Config) *Server {
 	s := &Server{
 		cfg:   cfg,
 		nodes: sorted,
-		logs:  make([][]int64, len(sorted)),
-		early: make([]map[int]int64, len(sorted)),
+		boot:  1,
+		index: map[originID]int{},
 		byID:  map[string]*link{},
+	}
+	if cfg.Boot != nil {
+		s.boot = cfg.Boot()
 	}
 	s.self = slices.Index(sorted, self)
 	s.hub = s.self == 0
+	s.mine = s.origin(originID{s.self, s.boot})
 	var peers []int
 	if s.hub {
 		for i := 1; i < len(sorted); i++ {
@@ -158,8 +207,26 @@ func NewServer(self string, nodes []string, cfg Config) *Server {
 	return s
 }
 
+// origin returns the local index of origin id, adding it if it is new.
+func (s *Server) origin(id originID) int {
+	if o, ok := s.index[id]; ok {
+		return o
+	}
+	o := len(s.origins)
+	s.index[id] = o
+	s.origins = append(s.origins, id)
+	s.logs = append(s.logs, nil)
+	s.early = append(s.early, nil)
+	s.shown = append(s.shown, 0)
+	s.each(func(l *link) {
+		l.acked = append(l.acked, 0)
+		l.sent = append(l.sent, 0)
+	})
+	return o
+}
+
 func (s *Server) newLink(p int) *link {
-	l := &link{peer: p, id: s.nodes[p], acked: make([]int, len(s.nodes)), sent: make([]int, len(s.nodes))}
+	l := &link{peer: p, id: s.nodes[p], acked: make([]int, len(s.origins)), sent: make([]int, len(s.origins))}
 	s.byID[l.id] = l
 	return l
 }
@@ -190,17 +257,54 @@ func (s *Server) each(f func(*link)) {
 // direct one while either end is cut off from the hub.
 func (s *Server) active(l *link) bool { return !l.direct || s.cut || l.peerCut }
 
-// Broadcast records a value a client sent to this node.
-func (s *Server) Broadcast(now time.Duration, v int64) []node.Out {
-	s.logs[s.self] = append(s.logs[s.self], v)
-	s.schedule(now)
+// Hello announces this incarnation to the star's peers (the hub to every
+// leaf, a leaf to the hub), so that a restarted node's peers learn at
+// once that it lost everything and send it all they hold. A node calls it
+// once, when it starts.
+func (s *Server) Hello(now time.Duration) []node.Out {
+	for _, l := range s.links {
+		l.greet, l.greeted = true, now-s.cfg.Retry
+	}
 	return s.poll(now)
 }
 
-// Read returns every value this node holds, sorted, without duplicates.
+// Broadcast records a value a client sent to this node and returns its
+// number among this incarnation's values: the client is answered once
+// Safe reaches it.
+func (s *Server) Broadcast(now time.Duration, v int64) (int, []node.Out) {
+	s.logs[s.mine] = append(s.logs[s.mine], v)
+	s.schedule(now)
+	return len(s.logs[s.mine]), s.poll(now)
+}
+
+// Safe returns how many of this incarnation's values are held by another
+// node too (all of them when there is no other node): those survive this
+// node's death, so they may be acknowledged to clients and read.
+func (s *Server) Safe() int {
+	if len(s.nodes) < 2 {
+		return len(s.logs[s.mine])
+	}
+	return s.safe
+}
+
+// Read returns every value this node holds and may show, sorted, without
+// duplicates: only values held by another node too, and fanned out to
+// every leaf, so that a value once read survives the death of any two
+// nodes, the origin and the hub included. So this node's own clients'
+// values once Safe, and at the hub a leaf's values once its window sent
+// them on (a leaf shows what it receives at once: the hub, or a cut-off
+// origin, sent it to every leaf at the same time).
 func (s *Server) Read() []int64 {
 	var vs []int64
 	for o := range s.logs {
+		switch {
+		case o == s.mine:
+			vs = append(vs, s.logs[o][:s.Safe()]...)
+			continue
+		case s.hub:
+			vs = append(vs, s.logs[o][:s.shown[o]]...)
+			continue
+		}
 		vs = append(vs, s.logs[o]...)
 		for _, v := range s.early[o] {
 			vs = append(vs, v)
@@ -216,31 +320,24 @@ func (s *Server) Receive(now time.Duration, from string, g Gossip) []node.Out {
 	if p := slices.Index(s.nodes, from); l == nil && !s.hub && p > 0 && p != s.self {
 		l = s.direct(p) // a leaf routing around the hub
 	}
-	if l != nil {
-		for o := 0; o < len(g.Have) && o < len(l.acked); o++ {
-			l.acked[o] = max(l.acked[o], g.Have[o])
-		}
-		acked := false
-		for len(l.flights) > 0 && covers(l.acked, l.flights[0].upTo) {
-			l.flights, acked = l.flights[1:], true
-		}
-		switch {
-		case len(l.flights) == 0:
-			l.waiting = false
-		case acked:
-			l.waitSince = l.flights[0].at // the peer is there: wait for the rest from its send
-		}
-		if len(g.Runs) > 0 && !l.owe {
-			l.owe, l.since = true, now
-		}
-		if l.direct && g.Cut && !l.peerCut {
-			s.schedule(now) // send it what it lacks of ours
-		}
-		l.peerCut = l.direct && g.Cut
-	}
 	grew := false
+	if l != nil {
+		switch {
+		case g.Boot > l.boot && l.boot != 0:
+			// A new incarnation: it lost everything we sent its
+			// predecessor. Start over from what it says it has.
+			s.restart(l)
+			grew = true
+			fallthrough
+		case g.Boot >= l.boot:
+			l.boot, l.greet = g.Boot, false
+			s.hear(now, l, g)
+		}
+		// else: a message of an earlier incarnation, still on the
+		// network. Its values are kept, its acknowledgements ignored.
+	}
 	for _, r := range g.Runs {
-		if r.Origin >= 0 && r.Origin < len(s.logs) && s.apply(r) {
+		if r.Origin >= 0 && r.Origin < len(s.nodes) && r.After >= 0 && s.apply(r) {
 			grew = true
 		}
 	}
@@ -248,6 +345,42 @@ func (s *Server) Receive(now time.Duration, from string, g Gossip) []node.Out {
 		s.schedule(now)
 	}
 	return s.poll(now)
+}
+
+// restart forgets what l's peer acknowledged and what we sent it.
+func (s *Server) restart(l *link) {
+	clear(l.acked)
+	clear(l.sent)
+	l.flights, l.waiting, l.owe, l.retry, l.peerCut = nil, false, false, false, false
+}
+
+// hear takes in the acknowledgements and flags of a message from l's
+// peer's current incarnation.
+func (s *Server) hear(now time.Duration, l *link, g Gossip) {
+	for _, c := range g.Have {
+		if c.Origin >= 0 && c.Origin < len(s.nodes) && c.N > 0 {
+			o := s.origin(originID{c.Origin, c.Boot})
+			l.acked[o] = max(l.acked[o], c.N)
+		}
+	}
+	s.safe = max(s.safe, min(l.acked[s.mine], len(s.logs[s.mine])))
+	acked := false
+	for len(l.flights) > 0 && covers(l.acked, l.flights[0].upTo) {
+		l.flights, acked = l.flights[1:], true
+	}
+	switch {
+	case len(l.flights) == 0:
+		l.waiting = false
+	case acked:
+		l.waitSince = l.flights[0].at // the peer is there: wait for the rest from its send
+	}
+	if len(g.Runs) > 0 && !l.owe {
+		l.owe, l.since = true, now
+	}
+	if l.direct && g.Cut && !l.peerCut {
+		s.schedule(now) // send it what it lacks of ours
+	}
+	l.peerCut = l.direct && g.Cut
 }
 
 // Tick lets time pass: batches fall due, acknowledgements and repairs go
@@ -273,6 +406,9 @@ func (s *Server) Next() (time.Duration, bool) {
 		}
 		if len(l.flights) > 0 {
 			at(l.flights[0].at + s.cfg.Retry)
+		}
+		if l.greet {
+			at(l.greeted + s.cfg.Retry)
 		}
 	})
 	if !s.hub && !s.cut && len(s.links) > 0 && s.links[0].waiting {
@@ -302,7 +438,7 @@ func (s *Server) watchHub(now time.Duration) {
 		for p := 1; p < len(s.nodes); p++ {
 			if p != s.self {
 				l := s.direct(p)
-				l.sent[s.self] = max(l.sent[s.self], h.acked[s.self])
+				l.sent[s.mine] = max(l.sent[s.mine], h.acked[s.mine])
 			}
 		}
 		s.cut = true
@@ -314,7 +450,7 @@ func (s *Server) watchHub(now time.Duration) {
 // apply stores a run's values and reports whether the gap-free log of its
 // origin grew.
 func (s *Server) apply(r Run) bool {
-	o := r.Origin
+	o := s.origin(originID{r.Origin, r.Boot})
 	before := len(s.logs[o])
 	for i, v := range r.Values {
 		n := r.After + 1 + i
@@ -382,6 +518,9 @@ func (s *Server) poll(now time.Duration) []node.Out {
 	flush := s.flushDue && now >= s.flushAt
 	if flush {
 		s.flushDue = false
+		for o := range s.shown {
+			s.shown[o] = len(s.logs[o])
+		}
 	}
 	var out []node.Out
 	s.each(func(l *link) {
@@ -389,7 +528,8 @@ func (s *Server) poll(now time.Duration) []node.Out {
 		case flush && s.active(l) && s.pending(l) && (l.retry || !s.quiet(l)):
 			l.retry = false
 			out = s.send(out, now, l)
-		case l.owe && now-l.since >= s.ackDelay():
+		case l.owe && now-l.since >= s.ackDelay(), l.greet && now-l.greeted >= s.cfg.Retry:
+			l.greeted = now
 			out = s.send(out, now, l)
 		}
 	})
@@ -401,20 +541,12 @@ func (s *Server) poll(now time.Duration) []node.Out {
 // back), not every value as it comes.
 func (s *Server) quiet(l *link) bool { return s.cut && !l.direct }
 
-// origins returns the origins l carries: all of them, or on a direct
-// link only this node's own.
-func (s *Server) origins(l *link) (from, to int) {
-	if l.direct {
-		return s.self, s.self + 1
-	}
-	return 0, len(s.logs)
-}
-
-// pending reports whether l's peer lacks values we have not sent it.
+// pending reports whether l's peer lacks values we have not sent it: of
+// any origin on a star link, of this incarnation's own on a direct link
+// (which carries the rest the peer lacks along with them, see send).
 func (s *Server) pending(l *link) bool {
-	first, end := s.origins(l)
-	for o := first; o < end; o++ {
-		if len(s.logs[o]) > max(l.sent[o], l.acked[o]) {
+	for o := range s.logs {
+		if (!l.direct || o == s.mine) && len(s.logs[o]) > max(l.sent[o], l.acked[o]) {
 			return true
 		}
 	}
@@ -423,19 +555,22 @@ func (s *Server) pending(l *link) bool {
 
 // send appends to out the messages that give l's peer everything it
 // lacks (or one acknowledgement when it lacks nothing), at most
-// MaxValues values per message.
+// MaxValues values per message. A direct link is used only for this
+// node's own values (pending), but carries along everything else the
+// peer lacks: while the hub is unreachable, a value that only this node
+// still holds (its other holders killed) is not lost with it.
 func (s *Server) send(out []node.Out, now time.Duration, l *link) []node.Out {
-	first, end := s.origins(l)
 	for {
-		g := Gossip{Type: GossipType, Have: s.have(), Cut: s.cut}
+		g := Gossip{Type: GossipType, Boot: s.boot, Have: s.have(), Cut: s.cut}
 		room := s.cfg.MaxValues
-		for o := first; o < end; o++ {
+		for o := range s.logs {
 			from := max(l.sent[o], l.acked[o])
 			to := min(len(s.logs[o]), from+room)
 			if to <= from {
 				continue
 			}
-			g.Runs = append(g.Runs, Run{Origin: o, After: from, Values: slices.Clone(s.logs[o][from:to])})
+			id := s.origins[o]
+			g.Runs = append(g.Runs, Run{Origin: id.node, Boot: id.boot, After: from, Values: slices.Clone(s.logs[o][from:to])})
 			l.sent[o] = to
 			room -= to - from
 			if room == 0 {
@@ -456,15 +591,25 @@ func (s *Server) send(out []node.Out, now time.Duration, l *link) []node.Out {
 	}
 }
 
-func (s *Server) have() []int {
-	h := make([]int, len(s.logs))
-	for o := range s.logs {
-		h[o] = len(s.logs[o])
+// have returns what this node holds without a gap, per origin, sorted by
+// node and boot id.
+func (s *Server) have() []Count {
+	h := []Count{}
+	for o, id := range s.origins {
+		if n := len(s.logs[o]); n > 0 {
+			h = append(h, Count{Origin: id.node, Boot: id.boot, N: n})
+		}
 	}
+	slices.SortFunc(h, func(a, b Count) int {
+		if a.Origin != b.Origin {
+			return a.Origin - b.Origin
+		}
+		return cmp.Compare(a.Boot, b.Boot)
+	})
 	return h
 }
 
-// covers reports whether a >= b at every origin.
+// covers reports whether a >= b at every origin b has.
 func covers(a, b []int) bool {
 	for i := range b {
 		if a[i] < b[i] {

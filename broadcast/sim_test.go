@@ -14,6 +14,7 @@ import (
 	"github.com/glomers/glomers/internal/sim"
 	"github.com/glomers/glomers/internal/workload"
 	"github.com/glomers/glomers/internal/workload/broadcast"
+	"github.com/glomers/glomers/node"
 )
 
 // cluster returns a simulated cluster of n broadcast nodes running cfg.
@@ -335,4 +336,141 @@ func others(ids []string, not string) []string {
 // A scenario replays exactly from its seed.
 func TestScenarioReplays(t *testing.T) {
 	sim.Replays(t, 7, func(seed uint64) *sim.Cluster { return scenario(seed, DefaultConfig) })
+}
+
+// killer schedules, from now for d, kills like the runner's kill nemesis:
+// one node or a minority at a time (the hub among them when the draw says
+// so), each group restarted after 0–2 s, the next kill 0–2 s after that;
+// every node runs again by now+d.
+func killer(c *sim.Cluster, d time.Duration, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 17))
+	ids := c.IDs()
+	end := c.Now() + d
+	for at := c.Now() + 500*time.Millisecond; ; {
+		down := time.Duration(rng.Int64N(int64(2 * time.Second)))
+		if at+down >= end {
+			return
+		}
+		n := 1
+		if rng.IntN(2) == 0 {
+			n = max(1, (len(ids)-1)/2) // a minority
+		}
+		group := slices.Clone(ids)
+		rng.Shuffle(len(group), func(i, j int) { group[i], group[j] = group[j], group[i] })
+		group = group[:n]
+		c.At(at, func() {
+			for _, id := range group {
+				c.Kill(id)
+			}
+		})
+		c.At(at+down, func() {
+			for _, id := range group {
+				c.Restart(id)
+			}
+		})
+		at += down + time.Duration(rng.Int64N(int64(2*time.Second)))
+	}
+}
+
+// killScenario is scenario with kills: five nodes on reordering
+// latency. With minority false, the standard chaos (staggered inits,
+// random partitions) and one node at a time killed and restarted again
+// and again (sim.Kills); with minority true, no partitions, and one or
+// two nodes (a minority) killed at once, the hub among them when the draw
+// says so (killer).
+func killScenario(seed uint64, newCore node.NewCore, minority bool) *sim.Cluster {
+	c := sim.New(sim.Config{Nodes: 5, New: newCore, Seed: seed, Workload: broadcast.Workload(), Options: broadcastOptions(),
+		Latency: network.Latency{Mean: 20 * time.Millisecond, Dist: network.Exponential}})
+	if !minority {
+		c.Kills(6 * time.Second)
+		c.Chaos(20, 6*time.Second)
+		return c
+	}
+	c.Init()
+	c.Setup()
+	killer(c, 6*time.Second, seed)
+	c.Start(20, 6*time.Second)
+	c.RunUntil(c.Now() + 6*time.Second)
+	c.Final()
+	return c
+}
+
+func TestKillScenarioSeeds(t *testing.T) {
+	sim.Seeds(t, 100, func(t *testing.T, seed uint64) {
+		killScenario(seed, NewNode(DefaultConfig), false).Verify(t)
+	})
+}
+
+func TestMinorityKillScenarioSeeds(t *testing.T) {
+	sim.Seeds(t, 100, func(t *testing.T, seed uint64) {
+		killScenario(seed, NewNode(DefaultConfig), true).Verify(t)
+	})
+}
+
+// A node that answers a broadcast at once, before any peer holds the
+// value (as this solution did before kills), loses acknowledged values
+// when it dies: caught, in both kinds of kill scenario.
+func TestKillScenarioCatchesEarlyAcks(t *testing.T) {
+	for _, minority := range []bool{false, true} {
+		sim.Catches(t, 100, func(seed uint64) *sim.Cluster { return killScenario(seed, ackAtOnce(DefaultConfig), minority) })
+	}
+}
+
+// A node that reuses its predecessor's boot id numbers its values as its
+// predecessor did, and peers take them for values they hold: caught.
+func TestKillScenarioCatchesReusedBoot(t *testing.T) {
+	broken := DefaultConfig
+	broken.Boot = func() int64 { return 1 }
+	for _, minority := range []bool{false, true} {
+		sim.Catches(t, 100, func(seed uint64) *sim.Cluster { return killScenario(seed, NewNode(broken), minority) })
+	}
+}
+
+// ackAtOnce builds nodes that answer each broadcast at once and show
+// their own values in reads at once.
+func ackAtOnce(cfg Config) node.NewCore {
+	newCore := NewNode(cfg)
+	return func(id string, ids []string) node.Core { return earlyAcks{newCore(id, ids).(*Node)} }
+}
+
+type earlyAcks struct{ *Node }
+
+func (e earlyAcks) Handle(now time.Duration, msg node.Message) []node.Out {
+	out := e.Node.Handle(now, msg)
+	e.s.safe = len(e.s.logs[e.s.mine])
+	return e.answer(out)
+}
+
+// TestSimKills runs the 3d/3e workload on 25 nodes and kills the hub for
+// 4 s, then a minority (12 nodes, the hub among them) for 3 s, then 12
+// leaves for 2 s: every acknowledged value survives, and every node holds
+// every value at the end.
+func TestSimKills(t *testing.T) {
+	for seed := uint64(1); seed <= 2; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			c := cluster(25, constant(100*time.Millisecond), DefaultConfig, seed)
+			ids := c.IDs()
+			c.Test(100, 20*time.Second, func() {
+				at := c.Now() + 2*time.Second
+				kill := func(at, d time.Duration, group []string) {
+					c.At(at, func() {
+						for _, id := range group {
+							c.Kill(id)
+						}
+					})
+					c.At(at+d, func() {
+						for _, id := range group {
+							c.Restart(id)
+						}
+					})
+				}
+				kill(at, 4*time.Second, ids[:1])
+				kill(at+6*time.Second, 3*time.Second, ids[:12])
+				kill(at+11*time.Second, 2*time.Second, ids[13:])
+			})
+			c.Verify(t)
+			s := measure(t, c)
+			t.Logf("%d ops, %d messages: %.2f msgs/op", s.ops, s.msgs, float64(s.msgs)/float64(s.ops))
+		})
+	}
 }
