@@ -47,7 +47,7 @@ type Config struct {
 
 // DefaultConfig is the configuration the binary uses.
 var DefaultConfig = Config{
-	Window:    240 * time.Millisecond,
+	Window:    280 * time.Millisecond,
 	AckDelay:  1500 * time.Millisecond,
 	Retry:     2500 * time.Millisecond,
 	MaxValues: 2048,

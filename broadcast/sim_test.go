@@ -250,7 +250,7 @@ func TestSimLongPartition(t *testing.T) {
 // BenchmarkWindows shows the trade-off the hub's window sets between
 // messages and latency, at the 3d/3e flags in the simulator.
 func BenchmarkWindows(b *testing.B) {
-	for _, w := range []time.Duration{100, 200, 240, 300} {
+	for _, w := range []time.Duration{100, 200, 240, 280, 300, 400} {
 		b.Run(fmt.Sprint("3e-window=", w*time.Millisecond), func(b *testing.B) {
 			for range b.N {
 				cfg := DefaultConfig
