@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -321,4 +323,119 @@ func TestLeafSendsOwnValuesToACutLeaf(t *testing.T) {
 	if !reflect.DeepEqual(runs, want) {
 		t.Fatalf("answered a cut leaf with %+v, want %+v", runs, want)
 	}
+}
+
+// kills is what makes a value survive a kill: a broadcast is answered,
+// and its value read, only once another node holds it.
+func TestBroadcastAnsweredOnceAPeerHoldsIt(t *testing.T) {
+	n := NewNode(starOnly)("n1", three).(*Node)
+	if out := n.Tick(0); !reflect.DeepEqual(dests(out), []string{"n0"}) {
+		t.Fatalf("a starting leaf sent %+v, want a hello to the hub", out)
+	}
+	req := node.Message{Src: "c1", Dest: "n1", Body: []byte(`{"type":"broadcast","msg_id":1,"message":42}`)}
+	out := n.Handle(0, req)
+	if got := dests(out); !reflect.DeepEqual(got, []string{"n0"}) {
+		t.Fatalf("broadcast sent %+v, want only the push to the hub (no reply before the hub holds 42)", out)
+	}
+	if got := n.s.Read(); len(got) != 0 {
+		t.Errorf("read %v before the hub acknowledged 42, want nothing", got)
+	}
+	if out := n.Tick(time.Second); len(out) != 0 {
+		t.Errorf("answered %+v with the value on this node alone", out)
+	}
+	// The hub's fan-out acknowledges 42: now the client gets its reply.
+	fan, _ := json.Marshal(Gossip{Type: GossipType, Boot: 1, Have: h(0, 1, 0)})
+	out = n.Handle(time.Second, node.Message{Src: "n0", Dest: "n1", Body: fan})
+	if got := dests(out); !reflect.DeepEqual(got, []string{"c1"}) || !strings.Contains(string(mustEncode(t, out[0])), `"broadcast_ok"`) {
+		t.Fatalf("after the hub's acknowledgement sent %+v, want broadcast_ok to c1", out)
+	}
+	if got := n.s.Read(); !reflect.DeepEqual(got, []int64{42}) {
+		t.Errorf("read %v, want [42]", got)
+	}
+}
+
+func mustEncode(t *testing.T, o node.Out) []byte {
+	t.Helper()
+	b, err := node.EncodeBody(o.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The hub shows a leaf's value only once its window has sent it on: a
+// value read there is on every leaf's way, not on the hub and its origin
+// alone (a kill of both would lose it).
+func TestHubShowsValuesOnceSentOn(t *testing.T) {
+	hub := NewServer("n0", three, DefaultConfig)
+	hub.Receive(0, "n1", Gossip{Type: GossipType, Boot: 1, Have: h(0, 1, 0), Runs: []Run{{Origin: 1, Boot: 1, Values: []int64{10}}}})
+	if got := hub.Read(); len(got) != 0 {
+		t.Errorf("hub read %v before its window closed, want nothing", got)
+	}
+	hub.Tick(DefaultConfig.Window)
+	if got := hub.Read(); !reflect.DeepEqual(got, []int64{10}) {
+		t.Errorf("hub read %v after its window, want [10]", got)
+	}
+}
+
+// A restarted leaf (a new boot id) gets everything the hub holds, its own
+// predecessor's values included, and numbers its new values as an origin
+// of its own.
+func TestRestartedLeafRefilled(t *testing.T) {
+	w := DefaultConfig.Window
+	hub := NewServer("n0", three, DefaultConfig)
+	hub.Receive(0, "n1", Gossip{Type: GossipType, Boot: 1, Have: h(0, 2, 0), Runs: []Run{{Origin: 1, Boot: 1, Values: []int64{10, 11}}}})
+	hub.Receive(0, "n2", Gossip{Type: GossipType, Boot: 1, Have: h(0, 0, 1), Runs: []Run{{Origin: 2, Boot: 1, Values: []int64{20}}}})
+	hub.Tick(w)
+	hub.Receive(w+100*ms, "n1", Gossip{Type: GossipType, Boot: 1, Have: h(0, 2, 1)})
+	hub.Receive(w+100*ms, "n2", Gossip{Type: GossipType, Boot: 1, Have: h(0, 2, 1)})
+
+	// n1 restarts: its hello (boot 2) says it holds nothing.
+	leaf := NewServer("n1", three, Config{Window: w, AckDelay: DefaultConfig.AckDelay, Retry: DefaultConfig.Retry, Boot: func() int64 { return 2 }})
+	hello := leaf.Hello(time.Second)
+	if len(hello) != 1 || hello[0].Dest != "n0" || gossipOf(hello[0]).Boot != 2 {
+		t.Fatalf("hello = %+v, want one message to the hub with boot 2", hello)
+	}
+	hub.Receive(time.Second, "n1", gossipOf(hello[0]))
+	out := hub.Tick(time.Second + w)
+	if len(out) != 1 || out[0].Dest != "n1" {
+		t.Fatalf("hub sent %+v, want a refill of n1", out)
+	}
+	refill := gossipOf(out[0])
+	if vs := values(out); !reflect.DeepEqual(vs, []int64{10, 11, 20}) {
+		t.Errorf("refill carried %v, want [10 11 20]", vs)
+	}
+	leaf.Receive(time.Second+w+100*ms, "n0", refill)
+	if got := leaf.Read(); !reflect.DeepEqual(got, []int64{10, 11, 20}) {
+		t.Errorf("restarted leaf read %v, want [10 11 20]", got)
+	}
+	// Its next value is number 1 of origin (n1, boot 2), not number 3 of
+	// (n1, boot 1).
+	push := bcast(leaf, 2*time.Second, 12)
+	want := []Run{{Origin: 1, Boot: 2, After: 0, Values: []int64{12}}}
+	if len(push) != 1 || !reflect.DeepEqual(gossipOf(push[0]).Runs, want) {
+		t.Errorf("push %+v, want runs %+v", push, want)
+	}
+	hub.Receive(2*time.Second, "n1", gossipOf(push[0]))
+	hub.Tick(2*time.Second + w)
+	if got := hub.Read(); !reflect.DeepEqual(got, []int64{10, 11, 12, 20}) {
+		t.Errorf("hub read %v, want [10 11 12 20]", got)
+	}
+}
+
+// A message of an earlier incarnation that arrives late brings its
+// values but not its acknowledgements: the new incarnation lacks what its
+// predecessor had.
+func TestLateMessageOfAnEarlierIncarnation(t *testing.T) {
+	hub := NewServer("n0", three, starOnly)
+	hub.Receive(0, "n2", Gossip{Type: GossipType, Boot: 1, Have: h(0, 0, 1), Runs: []Run{{Origin: 2, Boot: 1, Values: []int64{20}}}})
+	hub.Receive(0, "n1", Gossip{Type: GossipType, Boot: 5})                    // n1 restarted
+	hub.Receive(ms, "n1", Gossip{Type: GossipType, Boot: 4, Have: h(0, 0, 1)}) // its predecessor's, late
+	out := hub.Tick(starOnly.Window)
+	for _, o := range out {
+		if o.Dest == "n1" && reflect.DeepEqual(values([]node.Out{o}), []int64{20}) {
+			return
+		}
+	}
+	t.Errorf("hub sent %+v, want 20 to the restarted n1", out)
 }
