@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/glomers/glomers/internal/checker/elle"
@@ -61,7 +62,11 @@ func (c *context) elle(r elle.Result) []Section {
 			Rule: "Elle gives :unknown when it cannot analyse the history.", Evidence: []string{"error: " + r.Error}}}
 	}
 	var out []Section
-	for _, t := range sortedKeys(r.Anomalies) {
+	types := sortedKeys(r.Anomalies)
+	if c.listAppend() { // reads that disagree on a key's order come first: they skew everything inferred from it
+		sort.SliceStable(types, func(i, j int) bool { return types[i] == "incompatible-order" && types[j] != "incompatible-order" })
+	}
+	for _, t := range types {
 		s := Section{Checker: "workload", Rule: c.elleRule(t), Title: t}
 		cases := r.Anomalies[history.Keyword(t)]
 		n, ex := c.elleCase(t, cases)
@@ -106,7 +111,8 @@ func (c *context) elleNext(t string) []string {
 	}
 	switch t {
 	case "incompatible-order":
-		return []string{"Two nodes (or two handlers) appended to the same key in different orders: each key's list needs one order, decided in one place (one node owning the key, or a compare-and-swap on lin-kv) and copied as a whole, never merged.", look}
+		return []string{"Two nodes (or two handlers) appended to the same key in different orders: each key's list needs one order, decided in one place (one node owning the key, or a compare-and-swap on lin-kv) and copied as a whole, never merged.",
+			"Elle takes each key's order from its longest read, so while reads disagree the cycles reported here may all follow from this one problem: fix it first.", look}
 	case "duplicate-elements":
 		return []string{"An element stored twice usually comes from a retried or replicated append applied again, or from lists merged by concatenation: apply each append once.", look}
 	case "G1a", "dirty-update":
@@ -299,7 +305,7 @@ func (c *context) incompatibleOrder(x elle.IncompatibleOrderCase) string {
 	for n < len(a) && n < len(b) && sameValue(a[n], b[n]) {
 		n++
 	}
-	s := fmt.Sprintf("key %s was read as %s by %s, and as %s by %s", k, short(a, 60), c.readerOf(x.Key, a), short(b, 60), c.readerOf(x.Key, b))
+	s := fmt.Sprintf("key %s was read as %s by %s, and as %s by %s", k, short(a, 400), c.readerOf(x.Key, a), short(b, 400), c.readerOf(x.Key, b))
 	if n < len(a) && n < len(b) {
 		s += fmt.Sprintf(": the reads agree on the first %s, then one has %s where the other has %s", plural(n, "element"), short(a[n], 20), short(b[n], 20))
 	}

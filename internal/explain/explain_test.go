@@ -145,6 +145,24 @@ func TestUniqueIDsFirstDuplicate(t *testing.T) {
 	}
 }
 
+// TestUniqueIDsInterleaved pairs each completion with its own invocation
+// however the ops interleave, and counts every op that returned the id.
+func TestUniqueIDsInterleaved(t *testing.T) {
+	h := hist(
+		row{p: 1, typ: inv, f: "generate", at: 1},
+		row{p: 0, typ: inv, f: "generate", at: 1.1},
+		row{p: 0, typ: ok, f: "generate", value: int64(7), at: 1.2},
+		row{p: 2, typ: inv, f: "generate", at: 1.3},
+		row{p: 2, typ: ok, f: "generate", value: int64(7), at: 1.4},
+		row{p: 1, typ: ok, f: "generate", value: int64(7), at: 1.5},
+	)
+	text := explainText(t, "unique-ids", 3, h, uniqueids.Check(h))
+	contains(t, text,
+		"## workload: id 7 was returned 3 times (first of 1 duplicated id)",
+		"id 7 was returned by op 1 → op 2 (process 0 on n0, 1.100 s to 1.200 s, ok) and again by op 3 → op 4 (process 2 on n2, 1.300 s to 1.400 s, ok), and by 1 more op.",
+	)
+}
+
 func TestEchoMismatch(t *testing.T) {
 	h := hist(
 		row{p: 0, typ: inv, f: "echo", value: "hi", at: 1},
