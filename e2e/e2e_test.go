@@ -278,9 +278,9 @@ func TestBrokenNodes(t *testing.T) {
 		{
 			// Each node keeps its own lists, so reads on n0 and n1 of one
 			// key see two different append orders.
-			name:  "txn-list-append lists kept on each node without coordination",
-			args:  []string{"-w", "txn-list-append", "--bin", bin("listappend-local"), "--node-count", "2", "--time-limit", "5", "--rate", "100"},
-			code:  1,
+			name:     "txn-list-append lists kept on each node without coordination",
+			args:     []string{"-w", "txn-list-append", "--bin", bin("listappend-local"), "--node-count", "2", "--time-limit", "5", "--rate", "100"},
+			code:     1,
 			wants:    []string{":incompatible-order [{:key", ":workload {:valid? false"},
 			explains: []string{"## workload: incompatible-order (", "Rule: All reads of a key must be prefixes of one order of its appends", "no single order of appends to key "},
 			check:    incompatibleReadsFromHistory,
