@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/glomers/glomers/internal/checker/cycle"
 	"github.com/glomers/glomers/internal/checker/elle"
 	"github.com/glomers/glomers/internal/history"
 )
@@ -262,8 +263,7 @@ func (c *context) txn(op history.Op) string {
 }
 
 // elleCycle puts a cycle in the checker's words (elle.CycleWords or
-// elle.ListAppendCycleWords): the transactions T1, T2, ... as ops, then
-// one step per edge.
+// elle.ListAppendCycleWords).
 func (c *context) elleCycle(cy elle.CycleCase) string {
 	if len(cy.Cycle) < 2 || len(cy.Steps) == 0 {
 		return ""
@@ -272,20 +272,35 @@ func (c *context) elleCycle(cy elle.CycleCase) string {
 	if c.listAppend() {
 		words = elle.ListAppendCycleWords
 	}
-	ss := words(cy)
+	keys := make([]string, len(cy.Steps))
+	for i, st := range cy.Steps {
+		if st.Type == "ww" || st.Type == "wr" || st.Type == "rw" {
+			keys[i] = short(st.Key, 20)
+		}
+	}
+	return c.cycleInWords(cy.Cycle, words(cy), keys)
+}
+
+// cycleInWords puts a dependency cycle in a checker's own words: its ops
+// (first and last the same) named T1, T2, ... with process, node and
+// value, then one line per step, saying on which key (keys[i], when not
+// "") and why one op comes before the next.
+func (c *context) cycleInWords(ops []history.Op, ss []cycle.Sentence, keys []string) string {
+	if len(ops) < 2 || len(ss) == 0 {
+		return ""
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "a cycle of %d transactions, each of which must come before the next:", len(cy.Cycle)-1)
-	for i, op := range cy.Cycle[:len(cy.Cycle)-1] {
+	fmt.Fprintf(&b, "a cycle of %d transactions, each of which must come before the next:", len(ops)-1)
+	for i, op := range ops[:len(ops)-1] {
 		fmt.Fprintf(&b, "\nT%d = %s", i+1, c.txn(op))
 	}
 	for i, s := range ss {
-		however := ""
+		however, onKey := "", ""
 		if i == len(ss)-1 && i > 0 {
 			however = "however, "
 		}
-		onKey := ""
-		if st := cy.Steps[i]; st.Type == "ww" || st.Type == "wr" || st.Type == "rw" {
-			onKey = " on key " + short(st.Key, 20)
+		if i < len(keys) && keys[i] != "" {
+			onKey = " on key " + keys[i]
 		}
 		fmt.Fprintf(&b, "\n%d. %s%s < %s%s, because %s", i+1, however, s.FromName, s.ToName, onKey, s.Text)
 	}

@@ -394,10 +394,12 @@ func TestKafkaCycleInWords(t *testing.T) {
 	text := explainText(t, "kafka", 2, h, res)
 	contains(t, text,
 		"## workload: G1c (1 case)",
-		"a G1c cycle of 2 ops, each of which must come before the next:",
-		`op 3 sent 2 to key "y" and op 2 read it (process 1 on n1 → process 0 on n0)`,
-		`op 2 sent 1 to key "x" and op 3 read it (process 0 on n0 → process 1 on n1)`,
-		"No single order of the ops can satisfy all of these.",
+		"a cycle of 2 transactions, each of which must come before the next:",
+		`T1 = op 3 (process 1 on n1, [["send" "y" [0 2]] ["poll" {"x" [[0 1]]}]])`,
+		`T2 = op 2 (process 0 on n0, [["send" "x" [0 1]] ["poll" {"y" [[0 2]]}]])`,
+		`1. T1 < T2 on key "y", because T2 polled T1's send of 2 to "y"`,
+		`2. however, T2 < T1 on key "x", because T1 polled T2's send of 1 to "x"`,
+		"and so T1 would have to come before itself",
 	)
 }
 
