@@ -1,9 +1,7 @@
 package explain
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
@@ -330,7 +328,7 @@ func (c *context) incompatibleOrder(x elle.IncompatibleOrderCase) string {
 // readerOf names the first client op whose transaction read list from
 // key k, or says that none was found.
 func (c *context) readerOf(k any, list []any) string {
-	want := history.Readable(canon(list))
+	want := history.Readable(list)
 	for _, op := range c.h {
 		if !op.IsClient() || (op.Type != history.OK && op.Type != history.Info) {
 			continue
@@ -341,7 +339,7 @@ func (c *context) readerOf(k any, list []any) string {
 			if !ok || len(mop) != 3 || strings.Trim(history.Plain(mop[0]), ":") != "r" || !sameValue(mop[1], k) {
 				continue
 			}
-			if history.Readable(canon(mop[2])) == want {
+			if history.Readable(mop[2]) == want {
 				return c.txn(op)
 			}
 		}
@@ -367,29 +365,6 @@ func (c *context) dirtyUpdate(x elle.DirtyUpdateCase) string {
 		k, short(x.Values, 60), c.txn(aborted), v0, c.txn(committed), v1, between)
 }
 
-// canon makes numbers comparable however the history holds them:
-// integral floats and JSON numbers become int64, inside lists too.
-func canon(v any) any {
-	switch x := v.(type) {
-	case int:
-		return int64(x)
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
-			return int64(x)
-		}
-	case json.Number:
-		if n, err := x.Int64(); err == nil {
-			return n
-		}
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = canon(e)
-		}
-		return out
-	}
-	return v
-}
-
-// sameValue reports whether a and b print alike once canonical.
-func sameValue(a, b any) bool { return history.Readable(canon(a)) == history.Readable(canon(b)) }
+// sameValue reports whether a and b print alike (histories hold whole
+// numbers as int64, as the checker compares them).
+func sameValue(a, b any) bool { return history.Readable(a) == history.Readable(b) }
