@@ -11,7 +11,7 @@ PRESETS := 1 2 3a 3b 3c 3d 3e 4 5a 5b 5c 6a 6b 6c 7a 7b
 # Our presets with kills and pauses beside partitions.
 FAULT_PRESETS := 3e-faults 4-faults 5c-faults 6c-faults
 
-.PHONY: build run faults test bench vet fmt clean $(PRESETS) $(FAULT_PRESETS)
+.PHONY: build run faults test fuzz bench vet fmt clean $(PRESETS) $(FAULT_PRESETS)
 
 ## build: compile glomers and every solution into bin/
 build:
@@ -25,19 +25,36 @@ run: build
 faults: build
 	status=0; for p in $(FAULT_PRESETS); do bin/glomers run $$p || status=1; done; exit $$status
 
-## test: unit, conformance and end-to-end tests; says first which tests
-## skip (under CI=true: fail) when ../shared/conformance is missing
+## test: unit, conformance and end-to-end tests, then a short fuzz run;
+## says first which tests skip (under CI=true: fail) when
+## ../shared/conformance is missing
 test:
 	$(GO) vet ./...
 	@scripts/conformance-missing.sh
 	$(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) fuzz
 
-## bench: broadcast at the 3d/3e flags, five runs; raft-kv at the 7b flags on
+# How long each fuzz target runs in `make fuzz`.
+FUZZTIME ?= 5s
+
+## fuzz: run every Go fuzz target (func FuzzXxx) for FUZZTIME each
+fuzz:
+	@set -e; grep -H '^func Fuzz' $$(git ls-files '*_test.go') | sed -E 's#^(.*)/[^/]*:func (Fuzz[A-Za-z0-9_]*).*#\1 \2#' | \
+	while read -r dir target; do \
+		echo "fuzz $$target in ./$$dir for $(FUZZTIME)"; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) "./$$dir" 2>&1) || \
+			{ echo "$$out" | tail -40; \
+			  echo "fuzz $$target in ./$$dir failed; a failing input is kept in ./$$dir/testdata/fuzz/$$target/"; exit 1; }; \
+	done
+
+## bench: broadcast at the 3d/3e flags, five runs, and in the simulator (hub
+## windows, virtual time: no machine noise); raft-kv at the 7b flags on
 ## seeds 1, 2, 3; glomers' own memory and CPU against hostile nodes
 ## (testdata/hostile); then the checkers' Go benchmarks (time and memory per check)
 bench: build
 	$(GO) build -o bin/ ./testdata/hostile/...
 	bin/glomers bench broadcast --runs 5
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./broadcast
 	bin/glomers bench 7b --seeds 1,2,3
 	bin/glomers bench hostile
 	$(GO) test -run '^$$' -bench . -benchtime 3x -benchmem ./internal/checker/...

@@ -98,8 +98,12 @@ func TestHubAcknowledgesAloneWhenItHasNothingToSend(t *testing.T) {
 	}
 }
 
+// starOnly is DefaultConfig without routing around the hub, for the
+// tests of the star's own rules, where the hub stays silent for long.
+var starOnly = func() Config { c := DefaultConfig; c.Suspect = time.Hour; return c }()
+
 func TestLeafAcknowledgesLazily(t *testing.T) {
-	cfg := DefaultConfig
+	cfg := starOnly
 	leaf := NewServer("n1", three, cfg)
 	fan := Gossip{Type: GossipType, Have: []int{1, 0, 0}, Runs: []Run{{Origin: 0, Values: []int64{7}}}}
 	if out := leaf.Receive(0, "n0", fan); len(out) != 0 {
@@ -131,7 +135,7 @@ func TestLeafAcknowledgesLazily(t *testing.T) {
 }
 
 func TestRetryAfterLoss(t *testing.T) {
-	cfg := DefaultConfig
+	cfg := starOnly
 	leaf := NewServer("n1", three, cfg)
 	leaf.Broadcast(0, 1) // lost
 	leaf.Broadcast(ms, 2)
@@ -238,3 +242,64 @@ func TestNext(t *testing.T) {
 }
 
 func gossipOf(o node.Out) Gossip { return o.Body.(Gossip) }
+
+func TestLeafRoutesAroundSilentHub(t *testing.T) {
+	cfg := DefaultConfig
+	leaf := NewServer("n1", three, cfg)
+	if out := leaf.Broadcast(0, 5); !reflect.DeepEqual(dests(out), []string{"n0"}) {
+		t.Fatalf("push went to %v, want the hub", dests(out))
+	}
+	if out := leaf.Tick(cfg.Suspect - ms); len(out) != 0 {
+		t.Fatalf("sent %+v before Suspect", out)
+	}
+	if next, _ := leaf.Next(); next != cfg.Suspect {
+		t.Errorf("Next = %v, want Suspect %v", next, cfg.Suspect)
+	}
+	out := leaf.Tick(cfg.Suspect)
+	if len(out) != 1 || out[0].Dest != "n2" || !gossipOf(out[0]).Cut || !reflect.DeepEqual(values(out), []int64{5}) {
+		t.Fatalf("after Suspect sent %+v, want value 5 straight to n2, marked cut", out)
+	}
+	// While cut off, new values go to the other leaves at once, and to
+	// the hub only with the next retry.
+	if out := leaf.Broadcast(cfg.Suspect+ms, 6); !reflect.DeepEqual(dests(out), []string{"n2"}) || !reflect.DeepEqual(values(out), []int64{6}) {
+		t.Fatalf("broadcast while cut off sent %+v", out)
+	}
+	if out := leaf.Tick(cfg.Retry); !reflect.DeepEqual(dests(out), []string{"n0"}) || !reflect.DeepEqual(values(out), []int64{5, 6}) {
+		t.Fatalf("the retry to the hub sent %+v, want 5 and 6 to n0", out)
+	}
+	// The hub answers: back to the star, no more direct sends.
+	back := cfg.Retry + 200*ms
+	leaf.Receive(back, "n0", Gossip{Type: GossipType, Have: []int{0, 2, 0}})
+	if out := leaf.Broadcast(back+ms, 7); !reflect.DeepEqual(dests(out), []string{"n0"}) || gossipOf(out[0]).Cut {
+		t.Fatalf("after the hub answered, a broadcast sent %+v", out)
+	}
+	leaf.Receive(back+300*ms, "n0", Gossip{Type: GossipType, Have: []int{0, 3, 0}})
+	for now := back + 300*ms; now < 10*cfg.Retry; now += 10 * ms {
+		for _, o := range leaf.Tick(now) {
+			if o.Dest == "n2" && len(gossipOf(o).Runs) > 0 {
+				t.Fatalf("at %v, after the hub answered, values still went to n2: %+v", now, o)
+			}
+		}
+	}
+}
+
+func TestLeafSendsOwnValuesToACutLeaf(t *testing.T) {
+	leaf := NewServer("n2", three, DefaultConfig)
+	leaf.Broadcast(0, 20)
+	leaf.Broadcast(0, 21)
+	leaf.Receive(300*ms, "n0", Gossip{Type: GossipType, Have: []int{0, 0, 2}}) // the hub has both
+	// n1 is cut off and holds one of them. n2 sends it the other, and
+	// forwards n1's values to the hub, as everything the hub lacks.
+	out := leaf.Receive(400*ms, "n1", Gossip{Type: GossipType, Have: []int{0, 3, 1}, Runs: []Run{{Origin: 1, Values: []int64{10, 11, 12}}}, Cut: true})
+	runs := map[string][]Run{}
+	for _, o := range out {
+		runs[o.Dest] = gossipOf(o).Runs
+	}
+	want := map[string][]Run{
+		"n0": {{Origin: 1, After: 0, Values: []int64{10, 11, 12}}},
+		"n1": {{Origin: 2, After: 1, Values: []int64{21}}},
+	}
+	if !reflect.DeepEqual(runs, want) {
+		t.Fatalf("answered a cut leaf with %+v, want %+v", runs, want)
+	}
+}

@@ -45,8 +45,11 @@ func (m *Machine) ID() string { return m.id }
 func (m *Machine) Core() Core { return m.core }
 
 // Step handles one message that arrived at now and returns the messages
-// to send, all from ID().
-func (m *Machine) Step(now time.Duration, msg Message) []Out {
+// to send, all from ID(). Replies (see Reply) to a message sent without
+// msg_id are dropped: nobody waits for them.
+func (m *Machine) Step(now time.Duration, msg Message) []Out { return unanswered(m.step(now, msg)) }
+
+func (m *Machine) step(now time.Duration, msg Message) []Out {
 	env, err := ParseEnvelope(msg.Body)
 	if err == nil && env.Type == "init" && env.InReplyTo == nil {
 		return m.init(now, msg)
@@ -97,6 +100,12 @@ func (m *Machine) init(now time.Duration, msg Message) []Out {
 		NodeIDs []string `json:"node_ids"`
 	}
 	if err := json.Unmarshal(msg.Body, &body); err != nil || body.NodeID == nil || *body.NodeID == "" || !slices.Contains(body.NodeIDs, *body.NodeID) {
+		if m.core == nil {
+			// No id to answer from: a message with an empty src is
+			// itself malformed.
+			m.logf("ignoring a malformed init (the node has no id yet to answer from): %s", truncate(msg.Body, 300))
+			return nil
+		}
 		return Malformed(msg, "init needs a node_id string that is one of the node_ids strings, got %s", truncate(msg.Body, 300))
 	}
 	initOK := Reply(msg, map[string]string{"type": "init_ok"})
@@ -116,6 +125,18 @@ func (m *Machine) init(now time.Duration, msg Message) []Out {
 		out = append(out, m.handle(now, e, err)...)
 	}
 	return out
+}
+
+// unanswered drops replies to messages that had no msg_id.
+func unanswered(outs []Out) []Out {
+	kept := outs[:0]
+	for _, o := range outs {
+		if r, ok := o.Body.(spliced); ok && r.key == "in_reply_to" && r.value == nil {
+			continue
+		}
+		kept = append(kept, o)
+	}
+	return kept
 }
 
 func (m *Machine) logf(format string, a ...any) {

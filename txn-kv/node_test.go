@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/network"
 	"github.com/glomers/glomers/internal/sim"
 	"github.com/glomers/glomers/internal/workload"
@@ -76,11 +75,10 @@ func TestScenarioCatchesIntermediateWrites(t *testing.T) {
 		n.store.leakFirst = true
 		return n
 	}
-	for seed := uint64(1); seed <= 30; seed++ {
-		if scenario(seed, broken).Check().Validity() == checker.Invalid {
-			t.Logf("caught on seed %d", seed)
-			return
-		}
-	}
-	t.Error("a store that leaks intermediate writes passed 30 seeds")
+	sim.Catches(t, 30, func(seed uint64) *sim.Cluster { return scenario(seed, broken) })
+}
+
+// A scenario replays exactly from its seed.
+func TestScenarioReplays(t *testing.T) {
+	sim.Replays(t, 7, func(seed uint64) *sim.Cluster { return scenario(seed, NewNode) })
 }

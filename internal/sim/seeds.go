@@ -58,3 +58,38 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + fmt.Sprintf("\n... (%d bytes in all)", len(s))
 }
+
+// Catches fails t unless the checker finds some run of seeds 1 … n
+// invalid: run builds and runs a deliberately broken scenario. It shows a
+// scenario able to fail, and logs the first seed that fails.
+func Catches(t *testing.T, n int, run func(seed uint64) *Cluster) {
+	t.Helper()
+	for seed := uint64(1); seed <= uint64(n); seed++ {
+		if run(seed).Check().Validity() == checker.Invalid {
+			t.Logf("caught on seed %d", seed)
+			return
+		}
+	}
+	t.Errorf("the broken scenario passed seeds 1 to %d", n)
+}
+
+// Replays fails t unless two runs of seed give the same history and the
+// same network journal, message for message: nothing in the scenario or
+// the core depends on map order, goroutines or the real clock.
+func Replays(t *testing.T, seed uint64, run func(seed uint64) *Cluster) {
+	t.Helper()
+	a, b := run(seed), run(seed)
+	ja, jb := a.Journal(), b.Journal()
+	for i := range min(len(ja), len(jb)) {
+		x, y := ja[i], jb[i]
+		if x.Time != y.Time || x.Type != y.Type || x.Message.Src != y.Message.Src || x.Message.Dest != y.Message.Dest || string(x.Message.Body) != string(y.Message.Body) {
+			t.Fatalf("seed %d does not replay: journal event %d differs:\n%+v\n%+v", seed, i, x, y)
+		}
+	}
+	if len(ja) != len(jb) {
+		t.Fatalf("seed %d does not replay: %d and %d journal events", seed, len(ja), len(jb))
+	}
+	if ha, hb := fmt.Sprint(a.History()), fmt.Sprint(b.History()); ha != hb {
+		t.Fatalf("seed %d does not replay: the histories differ", seed)
+	}
+}

@@ -5,22 +5,28 @@
 // run is a pure function of its seed: a failing seed replays exactly.
 //
 // Each node is a node.Machine around the solution's node.Core, exactly as
-// the binary runs it (init first, messages held back until init), fed
-// through the same line encoding and message.Parse as the runner. Time
+// the binary runs it (init first, messages held back until init), and
+// what it sends is encoded as the binary prints it (node.EncodeBody). Time
 // only moves when nothing is left to do at the current instant, so a 30 s
 // scenario takes milliseconds.
 //
 // The API in five calls:
 //
 //	c := sim.New(sim.Config{Nodes: 5, New: newCore, Latency: lat, Seed: seed, Workload: broadcast.Workload()})
-//	c.Init()                                   // init every node (or some: c.Init("n1"))
+//	c.Init(); c.Setup()                        // init every node (or some: c.Init("n1")); the workload's setup
 //	c.Start(10, 20*time.Second)                // clients: 10 ops/s of the workload for 20 s
 //	c.At(5*time.Second, func() { c.Partition(grudge) }); c.RunUntil(20 * time.Second)
 //	c.Final(); res := c.Check()                // heal, 10 s, final ops; the workload's checker
 //
 // Call sends one request outside the workload, Send any message from any
-// id, History returns the ops, Journal the network events. Seeds runs a
-// scenario over many seeds and prints how to replay a failing one.
+// id (a peer's message before a node's init), History returns the ops,
+// Journal the network events, Errors what the nodes did wrong outside the
+// checker's view. Chaos is the standard seeded scenario (staggered inits
+// under load, random partitions). For tests: Seeds runs a scenario over
+// many seeds and prints how to replay a failing one (SIM_SEED=N), Verify
+// fails on errors or an invalid verdict, Catches shows a broken core
+// caught, Replays that a seed replays exactly, and Fuzz is the body of a
+// core's fuzz test.
 package sim
 
 import (
