@@ -24,6 +24,9 @@ var conformanceCheckers = []struct {
 	{"txn-rw-register-", "txn-rw-register", func(h []history.Op) checker.Result {
 		return elle.CheckMaelstrom(h, []string{"strict-serializable"})
 	}},
+	{"txn-list-append-", "txn-list-append", func(h []history.Op) checker.Result {
+		return elle.CheckListAppend(h, elle.Options{ConsistencyModels: []string{"strict-serializable"}})
+	}},
 	{"g-set-", "g-set", func(h []history.Op) checker.Result { return setfull.Check(h, "add") }},
 	{"broadcast-", "broadcast", func(h []history.Op) checker.Result { return setfull.Check(h, "broadcast") }},
 	{"pn-counter-", "pn-counter", func(h []history.Op) checker.Result { return counter.Check(h) }},
@@ -45,7 +48,7 @@ func TestConformanceExplained(t *testing.T) {
 				workload, check = cc.workload, cc.check
 			}
 		}
-		if check == nil || strings.HasPrefix(name, "txn-list-append") {
+		if check == nil {
 			continue
 		}
 		c := conformance.Load(t, path)

@@ -17,6 +17,7 @@ import (
 // which node a process talked to, an op's invocation and completion, and
 // which partitions were active when.
 type context struct {
+	name        string // the workload's name
 	h           []history.Op
 	nodes       []string
 	concurrency int
@@ -37,7 +38,7 @@ type partition struct {
 }
 
 func newContext(r Run) *context {
-	c := &context{h: r.History, nodes: r.Nodes, concurrency: r.Concurrency,
+	c := &context{name: r.Name, h: r.History, nodes: r.Nodes, concurrency: r.Concurrency,
 		pos: map[int]int{}, partner: map[int]int{}, pictures: r.Pictures}
 	open := map[history.Process]int{}
 	for i, op := range r.History {

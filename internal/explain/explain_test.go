@@ -3,6 +3,8 @@ package explain
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +145,24 @@ func TestUniqueIDsFirstDuplicate(t *testing.T) {
 	}
 }
 
+// TestUniqueIDsInterleaved pairs each completion with its own invocation
+// however the ops interleave, and counts every op that returned the id.
+func TestUniqueIDsInterleaved(t *testing.T) {
+	h := hist(
+		row{p: 1, typ: inv, f: "generate", at: 1},
+		row{p: 0, typ: inv, f: "generate", at: 1.1},
+		row{p: 0, typ: ok, f: "generate", value: int64(7), at: 1.2},
+		row{p: 2, typ: inv, f: "generate", at: 1.3},
+		row{p: 2, typ: ok, f: "generate", value: int64(7), at: 1.4},
+		row{p: 1, typ: ok, f: "generate", value: int64(7), at: 1.5},
+	)
+	text := explainText(t, "unique-ids", 3, h, uniqueids.Check(h))
+	contains(t, text,
+		"## workload: id 7 was returned 3 times (first of 1 duplicated id)",
+		"id 7 was returned by op 1 → op 2 (process 0 on n0, 1.100 s to 1.200 s, ok) and again by op 3 → op 4 (process 2 on n2, 1.300 s to 1.400 s, ok), and by 1 more op.",
+	)
+}
+
 func TestEchoMismatch(t *testing.T) {
 	h := hist(
 		row{p: 0, typ: inv, f: "echo", value: "hi", at: 1},
@@ -258,9 +278,11 @@ func TestElleCycleInWords(t *testing.T) {
 	contains(t, text,
 		"## workload: G1c (1 case)",
 		"a cycle of 2 transactions",
-		"op 2 wrote key 1 = 1, and op 3 read that value",
-		"op 3 wrote key 2 = 1, and op 2 read that value",
-		"would have to come before itself",
+		"T1 = op 3 (process 1 on n1, ",
+		"T2 = op 2 (process 0 on n0, ",
+		"1. T1 < T2 on key 2, because T1 wrote 2 = 1, which was read by T2\n",
+		"2. however, T2 < T1 on key 1, because T2 wrote 1 = 1, which was read by T1\n",
+		"and so T1 would have to come before itself",
 	)
 }
 
@@ -372,9 +394,148 @@ func TestKafkaCycleInWords(t *testing.T) {
 	text := explainText(t, "kafka", 2, h, res)
 	contains(t, text,
 		"## workload: G1c (1 case)",
-		"a G1c cycle of 2 ops, each of which must come before the next:",
-		`op 3 sent 2 to key "y" and op 2 read it (process 1 on n1 → process 0 on n0)`,
-		`op 2 sent 1 to key "x" and op 3 read it (process 0 on n0 → process 1 on n1)`,
-		"No single order of the ops can satisfy all of these.",
+		"a cycle of 2 transactions, each of which must come before the next:",
+		`T1 = op 3 (process 1 on n1, [["send" "y" [0 2]] ["poll" {"x" [[0 1]]}]])`,
+		`T2 = op 2 (process 0 on n0, [["send" "x" [0 1]] ["poll" {"y" [[0 2]]}]])`,
+		`1. T1 < T2 on key "y", because T2 polled T1's send of 2 to "y"`,
+		`2. however, T2 < T1 on key "x", because T1 polled T2's send of 1 to "x"`,
+		"and so T1 would have to come before itself",
 	)
+}
+
+// la builds a list-append transaction from micro-ops written "a k v"
+// (append v to k) and "r k v1 v2 ..." (read of k; "r k nil" for nil).
+func la(mops ...string) []any {
+	var out []any
+	for _, m := range mops {
+		f := strings.Fields(m)
+		k, _ := strconv.ParseInt(f[1], 10, 64)
+		switch {
+		case f[0] == "a":
+			v, _ := strconv.ParseInt(f[2], 10, 64)
+			out = append(out, []any{history.Keyword("append"), k, v})
+		case len(f) == 3 && f[2] == "nil":
+			out = append(out, []any{history.Keyword("r"), k, nil})
+		default:
+			list := []any{}
+			for _, s := range f[2:] {
+				v, _ := strconv.ParseInt(s, 10, 64)
+				list = append(list, v)
+			}
+			out = append(out, []any{history.Keyword("r"), k, list})
+		}
+	}
+	return out
+}
+
+// laTxns builds a history of one transaction per process, run one after
+// another: each given as its type, process and completed micro-ops.
+func laTxns(txns ...row) []history.Op {
+	var rows []row
+	for i, t := range txns {
+		v := t.value.([]any)
+		invoked := make([]any, len(v))
+		for j, m := range v {
+			mop := m.([]any)
+			invoked[j] = mop
+			if mop[0] == history.Keyword("r") {
+				invoked[j] = []any{mop[0], mop[1], nil}
+			}
+		}
+		done := t.value
+		if t.typ != ok {
+			done = invoked
+		}
+		rows = append(rows, row{p: t.p, typ: inv, f: "txn", value: invoked, at: float64(i + 1)},
+			row{p: t.p, typ: t.typ, f: "txn", value: done, at: float64(i) + 1.5})
+	}
+	return hist(rows...)
+}
+
+// TestListAppendExplained explains each kind of list-append anomaly in
+// list-append terms, naming the ops, processes, nodes, keys and elements.
+func TestListAppendExplained(t *testing.T) {
+	tests := []struct {
+		name  string
+		txns  []row
+		wants []string
+	}{
+		{
+			// n0 and n1 keep their own lists of key 9: op 5 reads [1 2]
+			// on n0, op 7 reads [2 1] on n1.
+			name: "incompatible-order",
+			txns: []row{{p: 0, typ: ok, value: la("a 9 1")}, {p: 1, typ: ok, value: la("a 9 2")},
+				{p: 0, typ: ok, value: la("r 9 1 2")}, {p: 1, typ: ok, value: la("r 9 2 1")}},
+			wants: []string{"## workload: incompatible-order (1 case)", "Rule: All reads of a key must be prefixes of one order of its appends",
+				"[1 2] by op 5 (process 0 on n0, [[:r 9 [1 2]]])", "[2 1] by op 7 (process 1 on n1, [[:r 9 [2 1]]])",
+				"key 9 was read as [", "the reads agree on the first 0 elements", "no single order of appends to key 9 gives both reads",
+				"each key's list needs one order"},
+		},
+		{
+			name: "G1a and dirty-update",
+			txns: []row{{p: 0, typ: fail, value: la("a 10 1")}, {p: 1, typ: ok, value: la("a 10 2")}, {p: 2, typ: ok, value: la("r 10 1 2")}},
+			wants: []string{"## workload: G1a (1 case)", "Rule: Aborted read: a committed transaction read an element appended by a transaction that failed.",
+				"op 5 (process 2 on n2, [[:r 10 [1 2]]]) read key 10 = [1 2], which holds 1, appended by op 1 (process 0 on n0, [[:append 10 1]]), which failed.",
+				"## workload: dirty-update (1 case)",
+				"in key 10's order of appends ([1 2]), op 1 (process 0 on n0, [[:append 10 1]]) appended 1 and failed, yet op 3 (process 1 on n1, [[:append 10 2]]), which committed, appended 2 right after it."},
+		},
+		{
+			name: "duplicate-elements",
+			txns: []row{{p: 0, typ: ok, value: la("a 10 1")}, {p: 1, typ: ok, value: la("r 10 1 1")}},
+			wants: []string{"## workload: duplicate-elements (1 case)", "Rule: Each element is appended to a key once",
+				"op 3 (process 1 on n1, [[:r 10 [1 1]]]) read key 10 = [1 1], which holds 1 twice."},
+		},
+		{
+			name: "internal",
+			txns: []row{{p: 0, typ: ok, value: la("a 11 6")}, {p: 1, typ: ok, value: la("a 11 5", "r 11 6")}},
+			wants: []string{"## workload: internal (1 case)", "Rule: Within one transaction, a read of a key must show what the transaction itself read of it before, followed by the elements it has appended to it since.",
+				"op 3 (process 1 on n1, [[:append 11 5] [:r 11 [6]]]) read key 11 = [6], but from its own earlier micro-ops it should have seen [... 5]"},
+		},
+		{
+			name: "future-read",
+			txns: []row{{p: 2, typ: ok, value: la("r 12 7", "a 12 7")}},
+			wants: []string{"## workload: future-read (1 case)",
+				"op 1 (process 2 on n2, [[:r 12 [7]] [:append 12 7]]) read key 12 = [7], which already holds 7, an element this same transaction appends only later."},
+		},
+		{
+			name: "lost-update",
+			txns: []row{{p: 0, typ: ok, value: la("a 10 0")}, {p: 1, typ: ok, value: la("r 10 0", "a 10 1")}, {p: 2, typ: ok, value: la("r 10 0", "a 10 2")}},
+			wants: []string{"## workload: lost-update (1 case)",
+				"these transactions all read key 10 = [0] and then appended to it: op 3 (process 1 on n1, [[:r 10 [0]] [:append 10 1]]); op 5 (process 2 on n2, [[:r 10 [0]] [:append 10 2]])."},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := laTxns(tt.txns...)
+			res := elle.CheckListAppend(h, elle.Options{ConsistencyModels: []string{"strict-serializable"}})
+			text := explainText(t, "txn-list-append", 3, h, res)
+			contains(t, text, tt.wants...)
+			if strings.Contains(text, "see results.edn") || strings.Contains(text, "wrote key") {
+				t.Errorf("explanation falls back to a count or to register words:\n%s", text)
+			}
+		})
+	}
+}
+
+// TestListAppendCycleExplained puts a G0 cycle in list-append words: op 1
+// appended 1 before op 3's 2 to key 10, and op 3's 2 before op 1's 1 to
+// key 20.
+func TestListAppendCycleExplained(t *testing.T) {
+	h := laTxns(row{p: 0, typ: ok, value: la("a 10 1", "a 20 1")}, row{p: 1, typ: ok, value: la("a 10 2", "a 20 2")},
+		row{p: 2, typ: ok, value: la("r 10 1 2", "r 20 2 1")})
+	res := elle.CheckListAppend(h, elle.Options{ConsistencyModels: []string{"strict-serializable"}})
+	text := explainText(t, "txn-list-append", 3, h, res)
+	name := map[string]string{}
+	for _, m := range regexp.MustCompile(`(T\d) = (op \d+) \(process \d on n\d`).FindAllStringSubmatch(text, -1) {
+		name[m[2]] = m[1]
+	}
+	t1, t3 := name["op 1"], name["op 3"]
+	if t1 == "" || t3 == "" {
+		t.Fatalf("the cycle does not name op 1 and op 3 as transactions:\n%s", text)
+	}
+	contains(t, text, "## workload: G0 (1 case)", "a cycle of 2 transactions",
+		"T1 = op ", "T2 = op ", "(process 0 on n0, [[:append 10 1] [:append 20 1]])", "(process 1 on n1, [[:append 10 2] [:append 20 2]])",
+		" < "+t3+" on key 10, because "+t3+" appended 2 after "+t1+" appended 1 to 10",
+		" < "+t1+" on key 20, because "+t1+" appended 1 after "+t3+" appended 2 to 20",
+		"would have to come before itself")
 }

@@ -237,37 +237,15 @@ func (c *context) lostWrite(l kafka.LostWrite) string {
 	return s + "."
 }
 
-// kafkaCycle puts a dependency cycle in words, step by step.
+// kafkaCycle puts a dependency cycle in the kafka checker's words.
 func (c *context) kafkaCycle(cy kafka.Cycle) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "a %s cycle of %d ops, each of which must come before the next:", string(cy.Type), len(cy.Steps))
+	keys := make([]string, len(cy.Steps))
 	for i, st := range cy.Steps {
-		if i+1 >= len(cy.Cycle) {
-			break
+		if st.Key != "" {
+			keys[i] = fmt.Sprintf("%q", st.Key)
 		}
-		a, z := cy.Cycle[i], cy.Cycle[i+1]
-		fmt.Fprintf(&b, "\n%d. op %d before op %d: ", i+1, a.Index, z.Index)
-		switch st.Type {
-		case "ww":
-			fmt.Fprintf(&b, "op %d sent %s to key %q at a lower offset than op %d's %s", a.Index, ptr(st.Value), st.Key, z.Index, ptr(st.Value2))
-		case "wr":
-			fmt.Fprintf(&b, "op %d sent %s to key %q and op %d read it", a.Index, ptr(st.Value), st.Key, z.Index)
-		case "realtime":
-			fmt.Fprintf(&b, "op %d completed at %s, before op %d was invoked at %s", a.Index, secs(a.Time), z.Index, secs(c.invocation(z).Time))
-		default:
-			fmt.Fprintf(&b, "%s dependency", string(st.Type))
-		}
-		fmt.Fprintf(&b, " (%s → %s)", c.who(a.Process), c.who(z.Process))
 	}
-	b.WriteString("\nNo single order of the ops can satisfy all of these.")
-	return b.String()
-}
-
-func ptr(p *int64) string {
-	if p == nil {
-		return "?"
-	}
-	return fmt.Sprint(*p)
+	return c.cycleInWords(cy.Cycle, kafka.CycleWords(cy), keys)
 }
 
 func kafkaNext(typ string) []string {

@@ -112,27 +112,48 @@ func rangesText(rs []counter.Range) string {
 	return strings.Join(parts, ", ")
 }
 
-// uniqueIDs explains the unique-ids checker.
+// uniqueIDs explains the unique-ids checker: the first ids, in order of
+// completion, that came back a second time, each with the first two ops
+// that returned it. Ops are paired by process, so how invocations and
+// completions interleave does not matter.
 func (c *context) uniqueIDs(r uniqueids.Result) Section {
 	s := Section{Checker: "workload",
 		Rule:  "Every acknowledged generate must return an id that no other generate returned, across all nodes.",
 		Title: fmt.Sprintf("%s returned more than once (%d ids acknowledged)", plural(r.DuplicatedCount, "id"), r.AcknowledgedCount)}
+	var generated []history.Op
+	count := map[string]int{}
+	for _, op := range c.h {
+		if op.F == "generate" && op.Type == history.OK && op.IsClient() {
+			generated = append(generated, op)
+			count[history.Readable(op.Value)]++
+		}
+	}
 	first := map[string]history.Op{}
 	shown := 0
-	for _, op := range c.h {
-		if op.F != "generate" || op.Type != history.OK || !op.IsClient() {
-			continue
-		}
+	for _, op := range generated {
 		k := history.Readable(op.Value)
 		prev, dup := first[k]
 		if !dup {
 			first[k] = op
 			continue
 		}
-		if shown == 0 {
-			s.Title = fmt.Sprintf("id %s was returned twice (first of %s)", short(op.Value, 60), plural(r.DuplicatedCount, "duplicated id"))
+		if count[k] == 0 { // already shown
+			continue
 		}
-		s.Evidence = append(s.Evidence, fmt.Sprintf("id %s was returned by %s and again by %s.", short(op.Value, 60), c.span(prev), c.span(op)))
+		n := count[k]
+		count[k] = 0
+		times := "twice"
+		if n > 2 {
+			times = fmt.Sprintf("%d times", n)
+		}
+		if shown == 0 {
+			s.Title = fmt.Sprintf("id %s was returned %s (first of %s)", short(op.Value, 60), times, plural(r.DuplicatedCount, "duplicated id"))
+		}
+		more := ""
+		if n > 2 {
+			more = ", and by " + plural(n-2, "more op")
+		}
+		s.Evidence = append(s.Evidence, fmt.Sprintf("id %s was returned by %s and again by %s%s.", short(op.Value, 60), c.span(prev), c.span(op), more))
 		shown++
 		if shown == maxExamples {
 			break
