@@ -36,10 +36,9 @@ func TestChallenges(t *testing.T) {
 
 // TestFaultChallenges runs our fault presets (partitions, kills and
 // pauses) through glomers run with the stock solutions: each must be valid
-// with nodes killed and paused. 3e-faults is left out: broadcast does not
-// survive kills yet (broadcast/README.md, "Kills: not yet survived").
+// with nodes killed and paused.
 func TestFaultChallenges(t *testing.T) {
-	for _, id := range []string{"4-faults", "5c-faults", "6c-faults"} {
+	for _, id := range []string{"3e-faults", "4-faults", "5c-faults", "6c-faults"} {
 		t.Run(id, func(t *testing.T) {
 			t.Parallel()
 			r := glomers(t, "run", id, "--bin-dir", binDir)
