@@ -232,6 +232,7 @@ func TestBrokenNodes(t *testing.T) {
 			args: []string{"-w", "broadcast", "--bin", bin("broadcast-no-handler"), "--node-count", "3", "--time-limit", "5", "--", "topology"},
 			code: 255,
 			wants: []string{"crashed with exit status 1 during setup.", "No handler for", `"type":"topology"`, "Test crashed!",
+				`What to do: the node's Maelstrom library received a message of type "topology"`,
 				"glomers: the test crashed (report above and in ", "crash.txt"},
 			within: 20 * time.Second,
 		},

@@ -7,6 +7,7 @@ package process
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -277,7 +278,38 @@ func (c *Crash) Error() string {
 	if c.LastInput != "" {
 		fmt.Fprintf(&b, "\n\nThe last message written to its stdin (often the one it could not handle) was:\n\n%s", shorten([]byte(c.LastInput)))
 	}
+	if h := c.hint(); h != "" {
+		fmt.Fprintf(&b, "\n\nWhat to do: %s", h)
+	}
 	return b.String()
+}
+
+// hint recognises the commonest crash of a learner's node, Maelstrom's Go
+// library meeting a message type it has no handler for, and says how to fix
+// it. It returns "" for any other crash.
+func (c *Crash) hint() string {
+	noHandler := false
+	for _, l := range c.Stderr {
+		if strings.Contains(l, "No handler for") {
+			noHandler = true
+			break
+		}
+	}
+	if !noHandler {
+		return ""
+	}
+	typ := "that type"
+	var m struct {
+		Body struct {
+			Type string `json:"type"`
+		} `json:"body"`
+	}
+	if json.Unmarshal([]byte(c.LastInput), &m) == nil && m.Body.Type != "" {
+		typ = fmt.Sprintf("%q", m.Body.Type)
+		return fmt.Sprintf("the node's Maelstrom library received a message of type %s, found no handler for it and stopped. Register one (Go: n.Handle(%s, func(msg maelstrom.Message) error {...})) that replies with %q.",
+			typ, typ, m.Body.Type+"_ok")
+	}
+	return fmt.Sprintf("the node's Maelstrom library received a message of %s, found no handler for it and stopped (see STDERR above). Register a handler for every message type the workload sends.", typ)
 }
 
 func block(lines []string) string {

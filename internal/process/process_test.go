@@ -118,6 +118,9 @@ func TestCrashReportNamesLastInputAndPhase(t *testing.T) {
 			t.Errorf("crash report lacks %q:\n%s", w, msg)
 		}
 	}
+	if strings.Contains(msg, "What to do:") {
+		t.Errorf("crash report gives the no-handler hint for a crash that is not Maelstrom's \"No handler for\":\n%s", msg)
+	}
 	if stdout, stderr := p.Tail(); len(stdout) != 0 || len(stderr) != 1 {
 		t.Errorf("Tail() = %q, %q; want no stdout and one stderr line", stdout, stderr)
 	}
@@ -365,5 +368,36 @@ func TestAppendLogKeepsEarlierIncarnations(t *testing.T) {
 	b, err := os.ReadFile(log)
 	if err != nil || string(b) != "first\nsecond\n" {
 		t.Errorf("log %q, %v; want both incarnations' stderr", b, err)
+	}
+}
+
+func TestCrashReportHintsAtMissingHandler(t *testing.T) {
+	tests := []struct {
+		name      string
+		stderr    []string
+		lastInput string
+		want      string // "" for no hint
+	}{
+		{"go library, topology", []string{`2026/11/30 03:08:40 No handler for {"id":4,"src":"c3","dest":"n0","body":{"msg_id":1,"type":"topology"}}`},
+			`{"id":4,"src":"c3","dest":"n0","body":{"msg_id":1,"type":"topology"}}`,
+			`What to do: the node's Maelstrom library received a message of type "topology", found no handler for it and stopped. Register one (Go: n.Handle("topology", func(msg maelstrom.Message) error {...})) that replies with "topology_ok".`},
+		{"go library, unreadable input", []string{"No handler for something"}, "not json",
+			"What to do: the node's Maelstrom library received a message of that type, found no handler for it and stopped (see STDERR above)."},
+		{"another crash", []string{"panic: runtime error: index out of range"}, `{"body":{"type":"read"}}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Crash{Node: "n0", Status: "exit status 1", Stderr: tt.stderr, LastInput: tt.lastInput, LogPath: "n0.log"}
+			msg := c.Error()
+			if tt.want == "" {
+				if strings.Contains(msg, "What to do:") {
+					t.Errorf("unexpected hint:\n%s", msg)
+				}
+				return
+			}
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("crash report lacks %q:\n%s", tt.want, msg)
+			}
+		})
 	}
 }
