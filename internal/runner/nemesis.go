@@ -234,7 +234,7 @@ func (t *test) restartNode(id string) error {
 	c := t.newClient()
 	defer c.Close()
 	t.drv.Down(id, c.ID())
-	if err := t.initNodeVia(c, id); err != nil {
+	if err := t.initNodeVia(t.ctx, c, id); err != nil {
 		return fmt.Errorf("the nemesis killed node %s and started it again, but it did not come back: %w", id, err)
 	}
 	t.drv.Up(id)

@@ -82,6 +82,11 @@ type test struct {
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	// startCtx is ctx, also ended by the first signal: the init
+	// handshake and the setup RPCs use it, so that a signal cancels them
+	// at once rather than after their timeouts.
+	startCtx    context.Context
+	cancelStart context.CancelFunc
 
 	// mainOps operations went out in the main phase, which lasted
 	// mainTime (set when it ends).
@@ -118,6 +123,8 @@ func Run(cfg Config) (*Outcome, error) {
 	defer t.log.flushEvery()()
 	t.ctx, t.cancel = context.WithCancelCause(context.Background())
 	defer t.cancel(nil)
+	t.startCtx, t.cancelStart = context.WithCancel(t.ctx)
+	defer t.cancelStart()
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	t.opts = cfg.WorkloadOptions()
 	t.opts.Rand = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
@@ -223,11 +230,11 @@ func (t *test) execute(rng *rand.Rand) (crash error) {
 	}()
 	t.setPhase("init")
 	if err := t.startNodes(); err != nil {
-		return err
+		return unlessInterrupted(err)
 	}
 	t.setPhase("setup")
 	if err := t.setupClients(); err != nil {
-		return err
+		return unlessInterrupted(err)
 	}
 	t.setPhase("the main phase")
 	stop := t.showProgress()
@@ -290,7 +297,39 @@ func (t *test) startNodes() error {
 	if cause := context.Cause(t.ctx); cause != nil {
 		return cause // each init saw it; report it once
 	}
-	return joinBlocks(errs)
+	return joinStartErrors(errs)
+}
+
+// errInterrupted is init or setup cut short by a signal.
+var errInterrupted = errors.New("interrupted")
+
+// joinStartErrors joins the errors of the nodes' init or setup. A node
+// that failed on its own counts more than one a signal cut short: the
+// result is errInterrupted only when every error is.
+func joinStartErrors(errs []error) error {
+	interrupted := false
+	failed := make([]error, 0, len(errs))
+	for _, err := range errs {
+		if errors.Is(err, errInterrupted) {
+			interrupted = true
+			continue
+		}
+		failed = append(failed, err)
+	}
+	if err := joinBlocks(failed); err != nil || !interrupted {
+		return err
+	}
+	return errInterrupted
+}
+
+// unlessInterrupted returns the error of init or setup, or nil if a
+// signal cut them short: the run then ends as one interrupted in the main
+// phase does, with nothing to check.
+func unlessInterrupted(err error) error {
+	if errors.Is(err, errInterrupted) {
+		return nil
+	}
+	return err
 }
 
 // launch starts a process for node id, puts it on the network in place of
@@ -377,19 +416,22 @@ func (t *test) watch(p *process.Process, restarted bool) {
 func (t *test) initNode(id string) error {
 	c := t.newClient()
 	defer c.Close()
-	return t.initNodeVia(c, id)
+	return t.initNodeVia(t.startCtx, c, id)
 }
 
 // initNodeVia sends node id its init message from client c and checks the
-// reply.
-func (t *test) initNodeVia(c *client.Client, id string) error {
+// reply. It returns errInterrupted if parent ends while ctx goes on.
+func (t *test) initNodeVia(parent context.Context, c *client.Client, id string) error {
 	body := message.Body{"type": "init", "node_id": id, "node_ids": t.cfg.Nodes}
 	timeout := t.cfg.initTimeout()
-	ctx, cancel := context.WithTimeout(t.ctx, timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	reply, err := c.Call(ctx, id, body, timeout)
 	if cause := context.Cause(t.ctx); cause != nil {
 		return cause
+	}
+	if parent.Err() != nil {
+		return errInterrupted
 	}
 	var rpcErr *client.RPCError
 	switch {
@@ -425,7 +467,11 @@ func (t *test) setupClients() error {
 			call := func(ctx context.Context, body message.Body) (message.Body, error) {
 				return c.Call(ctx, id, body, client.DefaultTimeout)
 			}
-			if err := t.cfg.Workload.Setup(t.ctx, t.opts, id, call); err != nil {
+			err := t.cfg.Workload.Setup(t.startCtx, t.opts, id, call)
+			switch {
+			case err != nil && t.startCtx.Err() != nil && context.Cause(t.ctx) == nil:
+				errs[i] = errInterrupted // the calls only saw their context end
+			case err != nil:
 				errs[i] = fmt.Errorf("setting up %s: %w", id, err)
 			}
 		}()
@@ -434,7 +480,7 @@ func (t *test) setupClients() error {
 	if cause := context.Cause(t.ctx); cause != nil {
 		return cause // a node exited: the calls only saw their context end
 	}
-	return joinBlocks(errs)
+	return joinStartErrors(errs)
 }
 
 // teardown kills every node's process group, waits for their output to
@@ -527,8 +573,15 @@ func (t *test) watchSignals(done <-chan struct{}) {
 	case sig := <-t.cfg.Interrupt:
 		t.sig = sig
 		close(t.stop)
-		t.log.warn("Interrupted by %s: no new operations; those in flight get their reply or time out (at most %s), then the nodes are stopped and what completed is checked and written, marked interrupted. Send %s again to quit at once, without results.",
-			signalName(sig), t.cfg.Workload.Timeout(t.opts), signalName(sig))
+		t.cancelStart()
+		switch phase := t.currentPhase(); phase {
+		case "init", "setup":
+			t.log.warn("Interrupted by %s during %s: no operation ran; the nodes are stopped and the run folder is written, marked interrupted. Send %s again to quit at once, without results.",
+				signalName(sig), phase, signalName(sig))
+		default:
+			t.log.warn("Interrupted by %s: no new operations; those in flight get their reply or time out (at most %s), then the nodes are stopped and what completed is checked and written, marked interrupted. Send %s again to quit at once, without results.",
+				signalName(sig), t.cfg.Workload.Timeout(t.opts), signalName(sig))
+		}
 	case <-done:
 		return
 	}

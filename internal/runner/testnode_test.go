@@ -31,6 +31,8 @@ const (
 	nodeSpawn     = "spawn"     // an echo node that starts a child and writes both pids to args[0]/<id>.pids
 	nodeSleep     = "sleep"     // the child of spawn: sleeps
 	nodeOnce      = "once"      // an echo node whose later incarnations exit at once (args[0]: a marker file)
+	nodeMute      = "mute"      // a spawn node that never answers init
+	nodeInitOnly  = "init-only" // answers init and nothing else
 )
 
 func TestMain(m *testing.M) {
@@ -129,13 +131,16 @@ func (n *testNode) handle(m envelope) int {
 				n.peers = append(n.peers, id.(string))
 			}
 		}
-		if n.behaviour == nodeSpawn {
+		if n.behaviour == nodeSpawn || n.behaviour == nodeMute {
 			if err := n.spawn(); err != nil {
 				fmt.Fprintf(os.Stderr, "spawn: %v\n", err)
 				return 2
 			}
 		}
-		n.reply(m, map[string]any{"type": "init_ok"})
+		if n.behaviour != nodeMute {
+			n.reply(m, map[string]any{"type": "init_ok"})
+		}
+	case n.behaviour == nodeInitOnly:
 	case typ == "echo" && n.behaviour != nodeBroadcast:
 		n.echoes++
 		if n.behaviour == nodeCrash && n.echoes == 3 {
