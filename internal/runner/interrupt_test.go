@@ -3,7 +3,6 @@ package runner
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -145,21 +144,7 @@ func TestRunInterruptedBeforeMainPhase(t *testing.T) {
 			if tc.behaviour != nodeMute {
 				return
 			}
-			for _, id := range cfg.Nodes {
-				b, err := os.ReadFile(filepath.Join(pidDir, id+".pids"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, f := range strings.Fields(string(b)) {
-					pid, err := strconv.Atoi(f)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !gone(pid, 5*time.Second) {
-						t.Errorf("process %d of node %s still runs after the test", pid, id)
-					}
-				}
-			}
+			mustBeGone(t, pidDir, cfg.Nodes)
 		})
 	}
 }

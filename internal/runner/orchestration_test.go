@@ -275,7 +275,14 @@ func TestRunTeardown(t *testing.T) {
 	if _, err := Run(cfg); err != nil {
 		t.Fatalf("Run: %v\nconsole:\n%s", err, console)
 	}
-	for _, id := range cfg.Nodes {
+	mustBeGone(t, pidDir, cfg.Nodes)
+}
+
+// mustBeGone checks that every process whose pid a spawn or mute node
+// wrote to pidDir has ended.
+func mustBeGone(t *testing.T, pidDir string, nodes []string) {
+	t.Helper()
+	for _, id := range nodes {
 		b, err := os.ReadFile(filepath.Join(pidDir, id+".pids"))
 		if err != nil {
 			t.Fatal(err)
