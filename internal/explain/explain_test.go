@@ -318,7 +318,7 @@ func TestLinKVStaleRead(t *testing.T) {
 func TestWritePictures(t *testing.T) {
 	h := linKVHistory()
 	dir := t.TempDir()
-	pics, err := WritePictures(dir, h, linearizable.Check(h, time.Minute))
+	pics, err := WritePictures(dir, linearizable.Check(h, time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestWritePictures(t *testing.T) {
 	if !strings.Contains(string(b), "<title>Porcupine</title>") || !strings.Contains(string(b), "write 2") {
 		t.Errorf("linear-0.html is not porcupine's picture of key 0:\n%.400s", b)
 	}
-	if pics, err := WritePictures(dir, h, counter.Result{}); err != nil || len(pics) != 0 {
+	if pics, err := WritePictures(dir, counter.Result{}); err != nil || len(pics) != 0 {
 		t.Errorf("a counter result drew %v (%v)", pics, err)
 	}
 }

@@ -6,25 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/glomers/glomers/internal/checker"
 	"github.com/glomers/glomers/internal/checker/linearizable"
-	"github.com/glomers/glomers/internal/history"
 )
 
-// maxPictures caps the lin-kv keys drawn, since each one repeats the
-// search.
+// maxPictures caps the lin-kv keys drawn.
 const maxPictures = 5
-
-// pictureTimeout bounds each picture's search; on a timeout porcupine
-// still draws what it found.
-const pictureTimeout = 10 * time.Second
 
 // WritePictures draws porcupine's visualization of each lin-kv key that is
 // not linearizable (the first few) into dir, and returns the file of each
 // key drawn. Other results draw nothing.
-func WritePictures(dir string, h []history.Op, res checker.Result) (map[int64]string, error) {
+func WritePictures(dir string, res checker.Result) (map[int64]string, error) {
 	r, ok := res.(linearizable.Result)
 	if !ok {
 		return nil, nil
@@ -43,7 +36,7 @@ func WritePictures(dir string, h []history.Op, res checker.Result) (map[int64]st
 			errs = append(errs, err)
 			continue
 		}
-		err = linearizable.Visualize(f, h, k, pictureTimeout)
+		err = linearizable.Visualize(f, r, k)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

@@ -50,7 +50,7 @@ func writeExplanation(dir, name string, opts workload.Options, h []history.Op, r
 		}
 		run.Exceptions, run.Stats, run.Availability, run.Net, run.Workload = results.Exceptions, results.Stats, results.Availability, results.Net, results.Workload
 		run.Valid = results.Valid
-		run.Pictures, picErr = explain.WritePictures(dir, h, results.Workload)
+		run.Pictures, picErr = explain.WritePictures(dir, results.Workload)
 	}
 	sections := explain.Explain(run)
 	text := explain.Markdown(name, run.Verdict(), sections)

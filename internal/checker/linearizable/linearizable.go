@@ -119,6 +119,8 @@ type Analysis struct {
 	Linearized int `edn:"linearized,omitempty" json:"linearized,omitempty"`
 	// Error says why the verdict is unknown.
 	Error string `edn:"error,omitempty" json:"error,omitempty"`
+	// info is the search of an invalid key, kept for Visualize.
+	info *porcupine.LinearizationInfo
 }
 
 // Check checks every key of h. timeout bounds each key's search; keys are
@@ -282,6 +284,7 @@ func checkKey(ops []op, timeout time.Duration) Analysis {
 		return a
 	}
 	a.Valid = checker.Invalid
+	a.info = &info
 	explain(&a, pops, shown, info)
 	return a
 }
@@ -289,7 +292,16 @@ func checkKey(ops []op, timeout time.Duration) Analysis {
 // porcupineOps turns one key's operations into porcupine's, with the
 // history op to report for each.
 func porcupineOps(ops []op) (pops []porcupine.Operation, shown []history.Op, err error) {
-	never := int64(math.MaxInt64) // the return of ops that may never take effect
+	// Ops that may never take effect return just after the last event of
+	// the key: that constrains the search as a return at infinity would,
+	// and keeps the picture's time axis short.
+	var never int64
+	for _, o := range ops {
+		never = max(never, int64(o.invoke.Index)+1)
+		if o.complete {
+			never = max(never, int64(o.done.Index)+1)
+		}
+	}
 	for _, o := range ops {
 		in := input{f: o.invoke.F}
 		switch o.invoke.F {
@@ -324,39 +336,20 @@ func porcupineOps(ops []op) (pops []porcupine.Operation, shown []history.Op, err
 	return pops, shown, nil
 }
 
-// Visualize writes porcupine's interactive HTML picture of key's history
-// in h: its operations per process, and the longest linearizations the
-// search found. Times on its axis are history indices (invocation and
-// completion order); ops of unknown outcome run to the far right.
-func Visualize(w io.Writer, h []history.Op, key int64, timeout time.Duration) error {
-	keys, err := split(h)
-	if err != nil {
-		return err
-	}
-	ops, ok := keys[key]
+// Visualize writes porcupine's interactive HTML picture of key in r, a
+// result of Check: its operations per process, and the longest
+// linearizations the search found. Times on its axis are history indices
+// (invocation and completion order); ops of unknown outcome run to the far
+// right. Only keys Check found not linearizable can be drawn.
+func Visualize(w io.Writer, r Result, key int64) error {
+	kr, ok := r.Results[key]
 	if !ok {
-		return fmt.Errorf("the history has no operation on key %d", key)
+		return fmt.Errorf("the result has no key %d", key)
 	}
-	pops, _, err := porcupineOps(ops)
-	if err != nil {
-		return err
+	if kr.Linearizable.info == nil {
+		return fmt.Errorf("key %d has no search to draw (only keys Check found not linearizable have one)", key)
 	}
-	// A return at MaxInt64 would stretch the picture; draw it just past
-	// the last op instead.
-	var last int64
-	for _, po := range pops {
-		if po.Return != math.MaxInt64 {
-			last = max(last, po.Return)
-		}
-		last = max(last, po.Call)
-	}
-	for i := range pops {
-		if pops[i].Return == math.MaxInt64 {
-			pops[i].Return = last + 1
-		}
-	}
-	_, info := porcupine.CheckOperationsVerbose(model, pops, timeout)
-	return porcupine.Visualize(model, info, w)
+	return porcupine.Visualize(model, *kr.Linearizable.info, w)
 }
 
 // explain fills in an invalid key's details from the longest linearizable
